@@ -1,0 +1,184 @@
+package webhooks
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gluster/gluster-eventing/gfevent"
+)
+
+// The typed attributes of glustereventsd (eventsapiconf.py). Gluster's CLI
+// actually sends push_pem, no_verify and ssh_port with underscores, so only
+// "force" is ever converted; we keep the list as it is because the legacy
+// body must be byte-for-byte what glustereventsd produced.
+var (
+	legacyBoolKeys = []string{"force", "push-pem", "no-verify"}
+	legacyIntKeys  = []string{"ssh-port"}
+)
+
+// AppendLegacyBody appends the JSON body glustereventsd POSTs for ev:
+// {"event": NAME, "message": {...}, "nodeid": UUID, "ts": N}, keys sorted at
+// every level, Python's ", " and ": " separators and ASCII-only escaping
+// (json.dumps(sort_keys=True)), "force" as a JSON boolean, "ssh-port" as an
+// integer, and VOLUME_SET's options split into [[key, value], ...].
+func AppendLegacyBody(b []byte, nodeID string, ev *gfevent.Event) []byte {
+	b = append(b, `{"event": `...)
+	b = appendPyString(b, ev.Type.String())
+	b = append(b, `, "message": `...)
+	b = appendLegacyMessage(b, ev)
+	b = append(b, `, "nodeid": `...)
+	b = appendPyString(b, nodeID)
+	b = append(b, `, "ts": `...)
+	b = strconv.AppendInt(b, ev.Time, 10)
+	return append(b, '}')
+}
+
+func appendLegacyMessage(b []byte, ev *gfevent.Event) []byte {
+	// Python builds a dict: the last duplicate wins.
+	idx := make(map[string]int, len(ev.Fields))
+	keys := make([]string, 0, len(ev.Fields))
+	for i, f := range ev.Fields {
+		if _, ok := idx[f.Key]; !ok {
+			keys = append(keys, f.Key)
+		}
+		idx[f.Key] = i
+	}
+	isSet := ev.Type == gfevent.VolumeSet
+	if isSet {
+		if _, ok := idx["options"]; !ok {
+			keys = append(keys, "options")
+			idx["options"] = -1
+		}
+	}
+	slices.Sort(keys) // byte order of UTF-8 is code point order, as Python sorts str
+	b = append(b, '{')
+	for n, k := range keys {
+		if n > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendPyString(b, k)
+		b = append(b, ": "...)
+		v := ""
+		if i := idx[k]; i >= 0 {
+			v = ev.Fields[i].Value
+		}
+		switch {
+		case isSet && k == "options":
+			b = appendVolumeSetOptions(b, v)
+		case slices.Contains(legacyBoolKeys, k):
+			b = strconv.AppendBool(b, pyBoolify(v))
+		case slices.Contains(legacyIntKeys, k):
+			if num, ok := pyInt(v); ok {
+				b = append(b, num...)
+			} else {
+				b = appendPyString(b, v)
+			}
+		default:
+			b = appendPyString(b, v)
+		}
+	}
+	return append(b, '}')
+}
+
+// appendVolumeSetOptions does what handlers.handle_event_volume_set does:
+// ",k1,v1,k2,v2" becomes [["k1", "v1"], ["k2", "v2"]]; an odd count leaves a
+// one-element list at the end.
+func appendVolumeSetOptions(b []byte, v string) []byte {
+	items := strings.Split(strings.Trim(v, ","), ",")
+	b = append(b, '[')
+	for i, it := range items {
+		switch {
+		case i%2 == 0 && i > 0:
+			b = append(b, "], ["...)
+		case i%2 == 0:
+			b = append(b, '[')
+		default:
+			b = append(b, ", "...)
+		}
+		b = appendPyString(b, it)
+	}
+	return append(b, "]]"...)
+}
+
+// pyBoolify is glustereventsd's boolify().
+func pyBoolify(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "on", "true", "yes":
+		return true
+	}
+	return false
+}
+
+// pyInt mimics Python's int(str) for ASCII input: surrounding whitespace,
+// an optional sign, digits with single underscores between them. It returns
+// the canonical decimal form.
+func pyInt(v string) (string, bool) {
+	s := strings.Trim(v, " \t\n\r\v\f")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return "", false
+	}
+	digits := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+		case c == '_':
+		default:
+			return "", false
+		}
+	}
+	for len(digits) > 1 && digits[0] == '0' {
+		digits = digits[1:]
+	}
+	if neg && string(digits) != "0" {
+		return "-" + string(digits), true
+	}
+	return string(digits), true
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendPyString appends s as Python's json.dumps(ensure_ascii=True) does.
+func appendPyString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b = append(b, '\\', '"')
+		case r == '\\':
+			b = append(b, '\\', '\\')
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r == '\b':
+			b = append(b, '\\', 'b')
+		case r == '\f':
+			b = append(b, '\\', 'f')
+		case r >= 0x20 && r < 0x7f:
+			b = append(b, byte(r))
+		case r > 0xffff:
+			r -= 0x10000
+			b = appendU4(b, 0xd800+(r>>10))
+			b = appendU4(b, 0xdc00+(r&0x3ff))
+		case r == utf8.RuneError:
+			b = appendU4(b, 0xfffd)
+		default:
+			b = appendU4(b, r)
+		}
+	}
+	return append(b, '"')
+}
+
+func appendU4(b []byte, r rune) []byte {
+	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+}
