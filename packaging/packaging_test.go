@@ -1,0 +1,63 @@
+// Package packaging holds the files the .deb and .rpm install (systemd unit,
+// default config). Its tests check them against the real tools and the
+// code that reads them.
+package packaging
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gluster/gluster-eventing/internal/config"
+)
+
+// The shipped node config must load strictly and say exactly what the
+// embedded defaults say, so that the package and a config-less run agree.
+func TestDefaultConfigMatchesEmbeddedDefaults(t *testing.T) {
+	got, err := config.LoadNode("gluster-eventing.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(config.DefaultNode(), got); diff != "" {
+		t.Errorf("packaging/gluster-eventing.toml differs from config.DefaultNode() (-want +got):\n%s", diff)
+	}
+}
+
+func TestUnitVerifies(t *testing.T) {
+	sa, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("systemd-analyze is required in CI")
+		}
+		t.Skip("systemd-analyze not installed")
+	}
+	// systemd-analyze verify checks that ExecStart= exists (and, with --man=no,
+	// not the man pages, which this test does not install): point it at a
+	// copy of the unit whose binary is a real file.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gluster-eventing")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unit, err := os.ReadFile("gluster-eventing.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit = []byte(strings.ReplaceAll(string(unit), "/usr/sbin/gluster-eventing", bin))
+	path := filepath.Join(dir, "gluster-eventing.service")
+	if err := os.WriteFile(path, unit, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(sa, "verify", "--man=no", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	if len(out) > 0 {
+		t.Logf("systemd-analyze verify:\n%s", out)
+	}
+}
+

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine, run as root:
+#   sudo bash scripts/test.sh
+# It installs what the tests use (idempotently), then runs gofmt, go vet,
+# staticcheck and go test -race on every package, testscripts included.
+# Real components (glusterd, glustereventsd, dbus-daemon, mandoc) are
+# required: with CI=true a missing one fails its test instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "scripts/test.sh: run as root (real glusterd, network namespaces)" >&2
+	exit 1
+fi
+
+export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
+STATICCHECK_VERSION=v0.8.2
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "apt packages"
+pkgs=(glusterfs-server dbus-daemon iproute2 util-linux procps mandoc python3-requests python3-jwt)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The Debian package does not start glusterd/glustereventsd by itself; make
+# sure neither holds the ports the tests use in the root namespace.
+if command -v systemctl >/dev/null && systemctl is-active -q glustereventsd 2>/dev/null; then
+	systemctl stop glustereventsd
+fi
+
+step "go toolchain and modules"
+command -v go >/dev/null || { echo "Go 1.26 is required at /usr/local/go (https://go.dev/dl)" >&2; exit 1; }
+go version
+go mod download
+command -v staticcheck >/dev/null && staticcheck -version | grep -q "${STATICCHECK_VERSION#v}" ||
+	go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+staticcheck ./...
+
+step "static binary"
+CGO_ENABLED=0 go build -trimpath -o /tmp/gluster-eventing-static .
+if ldd /tmp/gluster-eventing-static >/dev/null 2>&1; then
+	echo "gluster-eventing is not statically linked" >&2
+	exit 1
+fi
+
+step "go test -race"
+export CI="${CI:-false}"
+go test -race -timeout 20m ./...
+
+echo
+echo "all tests passed"
