@@ -1,0 +1,59 @@
+package cmd
+
+// DefaultNodeConfig is the node-local config file (a package conffile).
+const DefaultNodeConfig = "/etc/gluster-eventing/gluster-eventing.toml"
+
+// Globals are the flags every command accepts.
+type Globals struct {
+	JSON   bool   `help:"Print machine-readable JSON on stdout (errors too)."`
+	Config string `help:"Node-local config file." default:"${default_config}" env:"GLUSTER_EVENTING_CONFIG" placeholder:"PATH"`
+	Legacy bool   `hidden:"" help:"gluster-eventsapi / glustereventsd compatibility (set by the argv[0] aliases)."`
+}
+
+// CLI is the whole command tree. Every command of the product is here from
+// the start; those not built yet say so with exit code 12.
+type CLI struct {
+	Globals
+
+	Daemon  DaemonCmd  `cmd:"" help:"Run the event daemon in the foreground (the glustereventsd alias runs this)." group:"Daemon"`
+	Start   StartCmd   `cmd:"" help:"Start the daemon on every peer." group:"Daemon"`
+	Stop    StopCmd    `cmd:"" help:"Stop the daemon on every peer." group:"Daemon"`
+	Restart RestartCmd `cmd:"" help:"Restart the daemon on every peer." group:"Daemon"`
+	Reload  ReloadCmd  `cmd:"" help:"Reload the configuration of the local daemon; returns when applied." group:"Daemon"`
+	Status  StatusCmd  `cmd:"" help:"Show the daemon's status, counters and webhook health." group:"Daemon"`
+
+	WebhookAdd  WebhookAddCmd  `cmd:"" help:"Add a webhook." group:"Webhooks"`
+	WebhookMod  WebhookModCmd  `cmd:"" help:"Change a webhook's settings." group:"Webhooks"`
+	WebhookDel  WebhookDelCmd  `cmd:"" help:"Delete a webhook." group:"Webhooks"`
+	WebhookList WebhookListCmd `cmd:"" help:"List webhooks (secrets redacted)." group:"Webhooks"`
+	WebhookTest WebhookTestCmd `cmd:"" help:"Send a test event to a webhook and report the HTTP status." group:"Webhooks"`
+
+	ConfigGet   ConfigGetCmd   `cmd:"" help:"Show config values (log-level, port, disable-events-log)." group:"Config"`
+	ConfigSet   ConfigSetCmd   `cmd:"" help:"Set a config value." group:"Config"`
+	ConfigReset ConfigResetCmd `cmd:"" help:"Reset a config value (or all) to the default." group:"Config"`
+	Sync        SyncCmd        `cmd:"" help:"Push the cluster config to every peer and reload them." group:"Config"`
+
+	Emit    EmitCmd    `cmd:"" help:"Send a Gluster event datagram to the local daemon." group:"Tools"`
+	Listen  ListenCmd  `cmd:"" help:"Print the event datagrams arriving on a UDP address (no daemon needed)." group:"Tools"`
+	Version VersionCmd `cmd:"" help:"Print the version." group:"Tools"`
+}
+
+// StartCmd starts the daemon cluster-wide.
+type StartCmd struct{}
+
+func (c *StartCmd) Run() error { return notImplemented("start") }
+
+// StopCmd stops the daemon cluster-wide.
+type StopCmd struct{}
+
+func (c *StopCmd) Run() error { return notImplemented("stop") }
+
+// RestartCmd restarts the daemon cluster-wide.
+type RestartCmd struct{}
+
+func (c *RestartCmd) Run() error { return notImplemented("restart") }
+
+// SyncCmd pushes the cluster config to every peer.
+type SyncCmd struct{}
+
+func (c *SyncCmd) Run() error { return notImplemented("sync") }

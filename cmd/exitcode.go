@@ -1,0 +1,66 @@
+package cmd
+
+import "fmt"
+
+// ExitCode is the process exit status. 0-9 keep the meanings of Gluster's
+// gluster-eventsapi (eventsapiconf.py) so existing automation keeps working;
+// gluster-eventing's own meanings start at 10.
+type ExitCode int
+
+const (
+	ExitOK                ExitCode = 0  // success
+	ExitError             ExitCode = 1  // any other error
+	ExitNoChange          ExitCode = 2  // value already set / already the default
+	ExitAllNodesFailed    ExitCode = 3  // the command failed on every node
+	ExitPartial           ExitCode = 4  // the command failed on some nodes
+	ExitWebhookExists     ExitCode = 5  // webhook-add of an existing URL
+	ExitWebhookMissing    ExitCode = 6  // webhook-mod/del/test of an unknown URL
+	ExitInvalidConfig     ExitCode = 7  // unknown config name or invalid value/file
+	ExitWebhookSyncFailed ExitCode = 8  // webhook change not synced to peers
+	ExitConfigSyncFailed  ExitCode = 9  // config change not synced to peers
+	ExitUsage             ExitCode = 10 // bad command line
+	ExitUnreachable       ExitCode = 11 // the local daemon's API is not reachable
+	ExitNotImplemented    ExitCode = 12 // the command exists but is not built yet
+)
+
+// ExitCodes lists every code with its meaning, for help text and man pages.
+var ExitCodes = []struct {
+	Code    ExitCode
+	Meaning string
+}{
+	{ExitOK, "success"},
+	{ExitError, "error"},
+	{ExitNoChange, "nothing to change: the value is already set or already the default"},
+	{ExitAllNodesFailed, "the command failed on every node"},
+	{ExitPartial, "the command failed on some nodes"},
+	{ExitWebhookExists, "the webhook already exists"},
+	{ExitWebhookMissing, "the webhook does not exist"},
+	{ExitInvalidConfig, "invalid configuration name, value or file"},
+	{ExitWebhookSyncFailed, "the webhook change could not be synced to the peers"},
+	{ExitConfigSyncFailed, "the config change could not be synced to the peers"},
+	{ExitUsage, "usage error"},
+	{ExitUnreachable, "the local daemon is not reachable"},
+	{ExitNotImplemented, "the command is not implemented yet"},
+}
+
+// Error is an error with an exit code and hints for the user.
+type Error struct {
+	Code  ExitCode
+	Err   error
+	Hints []string
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// ExitCode implements kong.ExitCoder.
+func (e *Error) ExitCode() int { return int(e.Code) }
+
+func errorf(code ExitCode, format string, args ...any) *Error {
+	return &Error{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+func notImplemented(cmd string) error {
+	return &Error{Code: ExitNotImplemented, Err: fmt.Errorf("%s: not implemented yet", cmd),
+		Hints: []string{"see 'gluster-eventing --help' for the commands that work in this version"}}
+}

@@ -1,0 +1,181 @@
+// Package cmd is the gluster-eventing command line: the kong command tree,
+// the argv[0] aliases (glustereventsd, gluster-eventsapi,
+// peer_gluster-eventing), typed exit codes and the one place errors are
+// printed. Commands are thin layers over the daemon, webhooks and internal
+// packages. Only main.go imports it.
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// Program names the binary answers to; main.go picks one from argv[0].
+type Program string
+
+const (
+	ProgMain       Program = "gluster-eventing"
+	ProgDaemon     Program = "glustereventsd"
+	ProgLegacyAPI  Program = "gluster-eventsapi"
+	ProgPeerHelper Program = "peer_gluster-eventing"
+)
+
+// ProgramFor maps argv[0]'s base name to a Program; unknown names are
+// ProgMain.
+func ProgramFor(base string) Program {
+	switch p := Program(base); p {
+	case ProgDaemon, ProgLegacyAPI, ProgPeerHelper:
+		return p
+	}
+	return ProgMain
+}
+
+// VersionInfo is set by main from link-time variables.
+type VersionInfo struct {
+	Version string
+	Commit  string
+	Date    string
+}
+
+// Env is what a command may use from its surroundings. Commands get it by
+// kong binding; nothing reads os.Stdout or os.Getenv behind its back.
+type Env struct {
+	Ctx     context.Context
+	Prog    Program
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Getenv  func(string) string
+	Version VersionInfo
+}
+
+// exitPanic carries kong's exit requests (after --help) out of Parse.
+type exitPanic struct{ code int }
+
+// Main runs the program prog with args (without argv[0]) and returns the
+// process exit code.
+func Main(prog Program, args []string, stdin io.Reader, stdout, stderr io.Writer, vi VersionInfo) (code int) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &Env{Ctx: ctx, Prog: prog, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Version: vi}
+	return env.run(args)
+}
+
+func (env *Env) run(args []string) (code int) {
+	args = env.translateArgs(args)
+	cli := &CLI{}
+	parser, err := kong.New(cli,
+		kong.Name(string(env.Prog)),
+		kong.Description(description(env.Prog)),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(c int) { panic(exitPanic{c}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Vars{
+			"default_config": DefaultNodeConfig,
+			"version":        env.Version.Version,
+		},
+		kong.Bind(env),
+	)
+	if err != nil {
+		return env.report(false, fmt.Errorf("building the command line: %w", err))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			ep, ok := r.(exitPanic)
+			if !ok {
+				panic(r)
+			}
+			code = ep.code
+		}
+	}()
+	if len(args) == 0 {
+		args = []string{"--help"}
+		defer func() {
+			if code == 0 {
+				code = int(ExitUsage)
+			}
+		}()
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		var pe *kong.ParseError
+		if errors.As(err, &pe) {
+			return env.report(cli.JSON, &Error{Code: ExitUsage, Err: err,
+				Hints: []string{fmt.Sprintf("run '%s --help' for usage", env.Prog)}})
+		}
+		return env.report(cli.JSON, err)
+	}
+	return env.report(cli.JSON, kctx.Run(&cli.Globals))
+}
+
+// translateArgs makes the aliases' legacy argument lists fit the tree.
+func (env *Env) translateArgs(args []string) []string {
+	switch env.Prog {
+	case ProgDaemon:
+		// glustereventsd [-p PIDFILE] runs the daemon.
+		return append([]string{"daemon", "--legacy"}, args...)
+	case ProgLegacyAPI:
+		return append([]string{"--legacy"}, args...)
+	}
+	return args
+}
+
+func description(p Program) string {
+	switch p {
+	case ProgDaemon:
+		return "Gluster eventing daemon (gluster-eventing, glustereventsd compatible)."
+	case ProgLegacyAPI:
+		return "Manage Gluster eventing webhooks and config (gluster-eventing, gluster-eventsapi compatible)."
+	case ProgPeerHelper:
+		return "Node-side half of gluster-eventing's cluster commands, run by glusterd's system:: execute."
+	}
+	return "Gluster eventing: lossless intake of Gluster events, durable journal, webhooks, D-Bus, HTTP API."
+}
+
+// report prints err once (with hints) and returns its exit code.
+func (env *Env) report(asJSON bool, err error) int {
+	if err == nil {
+		return int(ExitOK)
+	}
+	code := ExitError
+	var hints []string
+	var e *Error
+	if errors.As(err, &e) {
+		code = e.Code
+		hints = e.Hints
+	}
+	var ec kong.ExitCoder
+	if e == nil && errors.As(err, &ec) {
+		code = ExitCode(ec.ExitCode())
+	}
+	msg := strings.TrimSuffix(err.Error(), ".")
+	if asJSON {
+		out := map[string]any{"output": "", "error": msg, "exit_code": int(code)}
+		if len(hints) > 0 {
+			out["hints"] = hints
+		}
+		b, _ := json.Marshal(out)
+		fmt.Fprintf(env.Stdout, "%s\n", b)
+	}
+	fmt.Fprintf(env.Stderr, "%s: error: %s\n", ProgMain, msg)
+	for _, h := range hints {
+		fmt.Fprintf(env.Stderr, "%s: hint: %s\n", ProgMain, h)
+	}
+	return int(code)
+}
+
+// printJSON writes v as indented JSON followed by a newline.
+func (env *Env) printJSON(v any) error {
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,122 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gluster/gluster-eventing/daemon"
+)
+
+// StatusCmd shows the local daemon's status.
+type StatusCmd struct {
+	Timeout time.Duration `help:"How long to wait for the daemon." default:"10s"`
+}
+
+func (c *StatusCmd) Run(env *Env, g *Globals) error {
+	client, err := localClient(g)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(env.Ctx, c.Timeout)
+	defer cancel()
+	st, err := client.Status(ctx)
+	if g.Legacy {
+		return legacyStatus(env, g, st, err)
+	}
+	if err != nil {
+		return unreachable(err, client.Socket)
+	}
+	if g.JSON {
+		return env.printJSON(st)
+	}
+	printStatus(env, st)
+	return nil
+}
+
+func printStatus(env *Env, st *daemon.Status) {
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "Node:\t%s\n", st.NodeID)
+	fmt.Fprintf(w, "Daemon:\tup %s, pid %d, version %s\n", time.Duration(st.Uptime*float64(time.Second)).Round(time.Second), st.PID, st.Version)
+	fmt.Fprintf(w, "Listening:\t%s\n", strings.Join(st.Listen, ", "))
+	in := st.Intake
+	var rej []string
+	var rejTotal uint64
+	for reason, n := range in.Rejected {
+		if n > 0 {
+			rej = append(rej, fmt.Sprintf("%s %d", reason, n))
+			rejTotal += n
+		}
+	}
+	fmt.Fprintf(w, "Intake:\treceived %d, journaled %d, rejected %d%s, denied %d, repaired %d\n",
+		in.Received, in.Journaled, rejTotal, parens(strings.Join(rej, ", ")), in.Denied, in.Repaired)
+	j := st.Journal
+	fmt.Fprintf(w, "Journal:\tseq %d-%d, %d events, %d bytes, %d trimmed by retention\n", j.FirstSeq, j.LastSeq, j.Records, j.Bytes, j.Trimmed)
+	fmt.Fprintf(w, "Config:\tgeneration %d, %s\n", st.Config.Generation, st.Config.ClusterPath)
+	if st.Config.LastReloadError != "" {
+		fmt.Fprintf(w, "Last reload:\tFAILED: %s\n", st.Config.LastReloadError)
+	}
+	w.Flush()
+	fmt.Fprintln(env.Stdout)
+	if len(st.Webhooks) == 0 {
+		fmt.Fprintln(env.Stdout, "Webhooks: none")
+		return
+	}
+	w = tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "WEBHOOK\tFORMAT\tSTATE\tQUEUE\tDELIVERED\tFAILED\tLAST STATUS\tLAST ERROR")
+	for _, h := range st.Webhooks {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", h.URL, h.Format, h.State, h.QueueDepth, h.Delivered, h.Failed,
+			dash(h.LastStatus), h.LastError)
+	}
+	w.Flush()
+}
+
+func parens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+func dash(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprint(n)
+}
+
+// legacyStatus prints gluster-eventsapi's status for this node: the webhook
+// URLs, then NODE / NODE STATUS / GLUSTEREVENTSD STATUS. Unlike Gluster's,
+// the status column says whether the daemon really answers.
+func legacyStatus(env *Env, g *Globals, st *daemon.Status, err error) error {
+	ok, state := err == nil, "UP"
+	if !ok {
+		state = "DOWN"
+	}
+	var urls []string
+	if st != nil {
+		for _, h := range st.Webhooks {
+			urls = append(urls, h.URL)
+		}
+	}
+	if g.JSON {
+		out := legacyNodeTable("glustereventsd", ok, "")
+		out["output"].([]map[string]string)[0]["glustereventsd_status"] = state
+		out["webhooks"] = urls
+		return env.printJSON(out)
+	}
+	fmt.Fprintln(env.Stdout, "Webhooks: ")
+	if len(urls) == 0 {
+		fmt.Fprintln(env.Stdout, "None")
+	}
+	for _, u := range urls {
+		fmt.Fprintln(env.Stdout, u)
+	}
+	fmt.Fprintln(env.Stdout)
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "NODE\tNODE STATUS\tGLUSTEREVENTSD STATUS\t")
+	fmt.Fprintf(w, "localhost\tUP\t%s\t\n", state)
+	return w.Flush()
+}

@@ -1,0 +1,293 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gluster/gluster-eventing/daemon"
+	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/webhooks"
+)
+
+// webhookFlags are the settings webhook-add and webhook-mod share.
+type webhookFlags struct {
+	BearerToken   string        `short:"t" aliases:"bearer_token" help:"Static bearer token (Authorization: Bearer)." placeholder:"TOKEN"`
+	Secret        string        `short:"s" help:"Gluster-compatible JWT secret: an HS256 JWT replaces the token." placeholder:"SECRET"`
+	Format        string        `help:"Body format: standard (signed Standard Webhooks body) or legacy (glustereventsd's body). Default: standard; legacy for gluster-eventsapi." enum:"standard,legacy," default:""`
+	SigningSecret string        `help:"Standard Webhooks signing secret, whsec_<base64>." placeholder:"WHSEC"`
+	CAFile        string        `help:"Extra CA bundle to verify the webhook's TLS certificate." placeholder:"PATH" type:"path"`
+	Timeout       time.Duration `help:"Timeout of one delivery attempt (default 15s)."`
+	MaxInFlight   int           `help:"Concurrent deliveries (1-64, default 1 = strictly in order)."`
+	Events        []string      `help:"Only these event names or globs (VOLUME_*); repeat or comma-separate." placeholder:"GLOB"`
+}
+
+func (f *webhookFlags) apply(w *config.Webhook) {
+	if f.BearerToken != "" {
+		w.Token = f.BearerToken
+	}
+	if f.Secret != "" {
+		w.Secret = f.Secret
+	}
+	if f.Format != "" {
+		w.Format = f.Format
+	}
+	if f.SigningSecret != "" {
+		w.SigningSecret = f.SigningSecret
+	}
+	if f.CAFile != "" {
+		w.CAFile = f.CAFile
+	}
+	if f.Timeout > 0 {
+		w.Timeout = config.Duration(f.Timeout)
+	}
+	if f.MaxInFlight > 0 {
+		w.MaxInFlight = f.MaxInFlight
+	}
+	if len(f.Events) > 0 {
+		w.Events = f.Events
+	}
+}
+
+// WebhookAddCmd adds a webhook to the cluster config.
+type WebhookAddCmd struct {
+	URL string `arg:"" help:"Webhook URL (http or https)."`
+	webhookFlags
+}
+
+func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
+	return changeCluster(env, g, func(cl *config.Cluster) error {
+		if cl.Webhook(c.URL) != nil {
+			return errorf(ExitWebhookExists, "webhook %s already exists", c.URL)
+		}
+		w := config.DefaultWebhook()
+		w.URL = c.URL
+		w.Format = config.FormatStandard
+		if g.Legacy {
+			w.Format = config.FormatLegacy
+		}
+		c.apply(&w)
+		cl.Webhooks = append(cl.Webhooks, w)
+		return nil
+	}, "webhook added")
+}
+
+// WebhookModCmd changes a webhook's settings; flags left out keep their value.
+type WebhookModCmd struct {
+	URL string `arg:"" help:"Webhook URL."`
+	webhookFlags
+}
+
+func (c *WebhookModCmd) Run(env *Env, g *Globals) error {
+	return changeCluster(env, g, func(cl *config.Cluster) error {
+		w := cl.Webhook(c.URL)
+		if w == nil {
+			return missingWebhook(c.URL)
+		}
+		c.apply(w)
+		return nil
+	}, "webhook modified")
+}
+
+// WebhookDelCmd deletes a webhook.
+type WebhookDelCmd struct {
+	URL string `arg:"" help:"Webhook URL."`
+}
+
+func (c *WebhookDelCmd) Run(env *Env, g *Globals) error {
+	return changeCluster(env, g, func(cl *config.Cluster) error {
+		for i := range cl.Webhooks {
+			if cl.Webhooks[i].URL == c.URL {
+				cl.Webhooks = append(cl.Webhooks[:i], cl.Webhooks[i+1:]...)
+				return nil
+			}
+		}
+		return missingWebhook(c.URL)
+	}, "webhook deleted")
+}
+
+func missingWebhook(url string) error {
+	return &Error{Code: ExitWebhookMissing, Err: fmt.Errorf("webhook %s does not exist", url),
+		Hints: []string{"'gluster-eventing webhook-list' shows the configured webhooks"}}
+}
+
+// changeCluster applies fn to the cluster config under its lock, writes it
+// atomically and has the local daemon reload. Cluster-wide propagation
+// comes with the sync issue; this is the node-local half.
+func changeCluster(env *Env, g *Globals, fn func(*config.Cluster) error, done string) error {
+	node, err := loadNode(g)
+	if err != nil {
+		return err
+	}
+	path := node.ClusterConfigPath()
+	cl, err := config.Update(path, fn)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return err
+		}
+		if errors.Is(err, config.ErrInvalid) {
+			return &Error{Code: ExitInvalidConfig, Err: err}
+		}
+		return fmt.Errorf("updating %s: %w", path, err)
+	}
+	reloadErr := reloadIfRunning(env, node)
+	if g.JSON {
+		if g.Legacy {
+			return env.printJSON(legacyNodeTable("sync", reloadErr == nil, errText(reloadErr)))
+		}
+		out := map[string]any{"ok": true, "generation": cl.Generation, "config": path, "reloaded": reloadErr == nil}
+		if reloadErr != nil {
+			out["reload_error"] = reloadErr.Error()
+		}
+		return env.printJSON(out)
+	}
+	fmt.Fprintf(env.Stdout, "%s (config generation %d)\n", done, cl.Generation)
+	if reloadErr != nil {
+		fmt.Fprintf(env.Stderr, "%s: warning: the local daemon did not reload: %v\n", ProgMain, reloadErr)
+	}
+	return nil
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// reloadIfRunning reloads the local daemon; a daemon that is not running
+// is not an error (it reads the file when it starts).
+func reloadIfRunning(env *Env, node *config.Node) error {
+	ctx, cancel := context.WithTimeout(env.Ctx, 30*time.Second)
+	defer cancel()
+	res, err := daemon.NewClient(node.APISocket).Reload(ctx)
+	if errors.Is(err, daemon.ErrUnreachable) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		return errors.New(res.Error)
+	}
+	return nil
+}
+
+// WebhookListCmd lists the configured webhooks with secrets redacted.
+type WebhookListCmd struct{}
+
+func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
+	cl, err := loadCluster(g)
+	if err != nil {
+		return err
+	}
+	red := cl.Redacted()
+	if g.JSON {
+		return env.printJSON(red.Webhooks)
+	}
+	if len(red.Webhooks) == 0 {
+		fmt.Fprintln(env.Stdout, "no webhooks")
+		return nil
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "URL\tFORMAT\tAUTH\tIN FLIGHT\tEVENTS")
+	for _, h := range red.Webhooks {
+		auth := "-"
+		switch {
+		case h.Secret != "":
+			auth = "jwt"
+		case h.Token != "":
+			auth = "token"
+		}
+		if h.SigningSecret != "" {
+			auth += "+signed"
+		}
+		events := "all"
+		if len(h.Events) > 0 {
+			events = fmt.Sprint(h.Events)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", h.URL, h.Format, auth, h.MaxInFlight, events)
+	}
+	return w.Flush()
+}
+
+func loadCluster(g *Globals) (*config.Cluster, error) {
+	node, err := loadNode(g)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := config.LoadCluster(node.ClusterConfigPath())
+	if err != nil && !errors.Is(err, config.ErrNotExist) {
+		return nil, &Error{Code: ExitInvalidConfig, Err: err}
+	}
+	return cl, nil
+}
+
+// WebhookTestCmd sends a well-formed test event and reports the status.
+type WebhookTestCmd struct {
+	URL string `arg:"" help:"Webhook URL; a configured webhook's settings are used unless flags override them."`
+	webhookFlags
+}
+
+func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
+	cl, err := loadCluster(g)
+	if err != nil {
+		return err
+	}
+	node, err := loadNode(g)
+	if err != nil {
+		return err
+	}
+	w := config.DefaultWebhook()
+	if g.Legacy {
+		w.Format = config.FormatLegacy
+	}
+	if existing := cl.Webhook(c.URL); existing != nil {
+		w = *existing
+	}
+	w.URL = c.URL
+	c.apply(&w)
+	if err := (&config.Cluster{Version: config.SchemaVersion, LogLevel: "INFO", Port: 55555, Webhooks: []config.Webhook{w}}).Validate(); err != nil {
+		return &Error{Code: ExitInvalidConfig, Err: err}
+	}
+	status, err := webhooks.Test(env.Ctx, w, nodeIDFor(node), versionString(env.Version))
+	ok := err == nil && status >= 200 && status < 300
+	if g.JSON {
+		if g.Legacy {
+			msg := errText(err)
+			if err == nil && !ok {
+				msg = fmt.Sprintf("HTTP %d", status)
+			}
+			return env.printJSON(legacyNodeTable("webhook", ok, msg))
+		}
+		out := map[string]any{"url": w.Redacted().URL, "ok": ok, "status": status}
+		if err != nil {
+			out["error"] = err.Error()
+		}
+		if perr := env.printJSON(out); perr != nil {
+			return perr
+		}
+	} else if err == nil {
+		fmt.Fprintf(env.Stdout, "%s: HTTP %d\n", w.Redacted().URL, status)
+	}
+	switch {
+	case err != nil:
+		return &Error{Code: ExitAllNodesFailed, Err: fmt.Errorf("webhook test: %w", err)}
+	case !ok:
+		return &Error{Code: ExitAllNodesFailed, Err: fmt.Errorf("webhook test: HTTP %d", status)}
+	}
+	return nil
+}
+
+// nodeIDFor is the node's id as the daemon publishes it: glusterd's UUID,
+// else the daemon's own.
+func nodeIDFor(node *config.Node) string {
+	id, err := daemon.NodeID(node.GlusterdWorkdir, node.StateDir)
+	if err != nil {
+		return "00000000-0000-0000-0000-000000000000"
+	}
+	return id
+}

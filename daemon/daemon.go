@@ -1,0 +1,341 @@
+// Package daemon wires the running gluster-eventing daemon: UDP intake, the
+// durable journal, webhook delivery, the local HTTP API and metrics, systemd
+// notification, the pid file and reload. It owns no domain logic of its own;
+// that lives in gfevent, internal/journal, internal/config and webhooks. Only
+// cmd/ imports it.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/internal/journal"
+	"github.com/gluster/gluster-eventing/webhooks"
+)
+
+// Options configure Run.
+type Options struct {
+	// ConfigPath is the node-local config file; a missing file means the
+	// embedded defaults.
+	ConfigPath string
+	// PIDFile overrides the config's pid_file (the legacy -p flag).
+	PIDFile string
+	// Version is reported by the API and the User-Agent.
+	Version string
+	// Stderr receives the logs.
+	Stderr io.Writer
+	// Getenv reads the environment (NOTIFY_SOCKET, LISTEN_FDS, ...).
+	Getenv func(string) string
+}
+
+// Daemon is one running instance. It is created and driven by Run.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	level   *slog.LevelVar
+	started time.Time
+	nodeID  string
+	notify  *notifier
+
+	journal  *journal.Journal
+	intake   *intake
+	counters intakeCounters
+	hooks    *webhooks.Manager
+	evlog    *eventsLog
+
+	mu         sync.Mutex // serialises reloads; guards the fields below
+	node       *config.Node
+	cluster    *config.Cluster
+	reloads    uint64
+	lastReload error
+}
+
+// Run runs the daemon until ctx is done or SIGTERM/SIGINT arrives. SIGHUP and
+// SIGUSR2 (Gluster's reload signal) reload the configuration.
+func Run(ctx context.Context, opts Options) (err error) {
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	d := &Daemon{opts: opts, level: new(slog.LevelVar), started: time.Now()}
+	d.log = newLogger(opts.Stderr, d.level, opts.Getenv)
+	d.notify = newNotifier(d.log)
+	defer func() {
+		if err != nil {
+			d.notify.send(fmt.Sprintf("STATUS=failed: %v", err))
+		}
+	}()
+
+	node, err := config.LoadNode(opts.ConfigPath)
+	if err != nil && !errors.Is(err, config.ErrNotExist) {
+		return fmt.Errorf("loading node config: %w", err)
+	}
+	if errors.Is(err, config.ErrNotExist) {
+		d.log.Info("no node config file, using the embedded defaults", "path", opts.ConfigPath)
+	}
+	if opts.PIDFile != "" {
+		node.PIDFile = opts.PIDFile
+	}
+	d.node = node
+	d.level.Set(parseLevel(node.LogLevel))
+
+	pid, err := lockPIDFile(node.PIDFile)
+	if err != nil {
+		return err
+	}
+	defer pid.release()
+
+	if err := os.MkdirAll(node.StateDir, 0o750); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	if d.nodeID, err = NodeID(node.GlusterdWorkdir, node.StateDir); err != nil {
+		return err
+	}
+	cluster, err := d.loadCluster(node)
+	if err != nil {
+		return err
+	}
+	d.cluster = cluster
+
+	j, err := journal.Open(filepath.Join(node.StateDir, "journal.db"), journal.Options{
+		MaxBytes:    int64(node.Journal.MaxBytes),
+		MaxAge:      time.Duration(node.Journal.MaxAge),
+		CommitDelay: time.Duration(node.Journal.CommitDelay),
+		Logger:      d.log.With("component", "journal"),
+	})
+	if err != nil {
+		return err
+	}
+	d.journal = j
+	defer func() {
+		if cerr := j.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+
+	d.hooks, err = webhooks.NewManager(webhooks.Options{
+		Journal: j,
+		NodeID:  d.nodeID,
+		Version: opts.Version,
+		Logger:  d.log.With("component", "webhooks"),
+	})
+	if err != nil {
+		return err
+	}
+	if err := d.hooks.Apply(ctx, cluster.Webhooks); err != nil {
+		return fmt.Errorf("starting webhooks: %w", err)
+	}
+
+	if node.EventsLog != "" {
+		d.evlog = newEventsLog(j, node.EventsLog, d.nodeID, d.log)
+	}
+
+	conns, err := d.openIntake(node)
+	if err != nil {
+		d.stopHooks()
+		return err
+	}
+	d.intake = &intake{conns: conns, journal: j, log: d.log.With("component", "intake"), c: &d.counters, now: time.Now}
+	d.intake.allow.Store(&allowList{prefixes: node.AllowPrefixes()})
+
+	api, err := d.startAPI(node.APISocket)
+	if err != nil {
+		closeAll(conns)
+		d.stopHooks()
+		return err
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(conns)+1)
+	for _, c := range conns {
+		wg.Go(func() {
+			if err := d.intake.run(c); err != nil {
+				errc <- err
+			}
+		})
+	}
+	if d.evlog != nil {
+		wg.Go(func() { d.evlog.run(runCtx) })
+	}
+	wg.Go(func() { d.watchConfig(runCtx) })
+	wg.Go(func() { d.notify.loop(runCtx, d.statusLine, d.healthy) })
+
+	d.log.Info("gluster-eventing ready", "version", opts.Version, "node", d.nodeID, "listen", listenAddrs(conns),
+		"api", node.APISocket, "webhooks", len(cluster.Webhooks), "journal_last_seq", j.LastSeq())
+	d.notify.send("READY=1\n" + d.statusLine())
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-errc:
+			runErr = err
+			break loop
+		case s := <-sigs:
+			if s == syscall.SIGTERM || s == syscall.SIGINT {
+				d.log.Info("stopping", "signal", s.String())
+				break loop
+			}
+			d.log.Info("reload requested", "signal", s.String())
+			_ = d.Reload()
+		}
+	}
+
+	d.notify.send("STOPPING=1")
+	closeAll(conns)
+	api.close()
+	cancel()
+	wg.Wait()
+	d.stopHooks()
+	return runErr
+}
+
+// stopHooks drains the webhook workers within a bound: in-flight requests
+// finish, nothing new starts. Undelivered events stay in the journal.
+func (d *Daemon) stopHooks() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d.hooks.Stop(ctx)
+}
+
+func (d *Daemon) loadCluster(node *config.Node) (*config.Cluster, error) {
+	path := node.ClusterConfigPath()
+	c, err := config.LoadCluster(path)
+	if err == nil {
+		return c, nil
+	}
+	if !errors.Is(err, config.ErrNotExist) {
+		return nil, fmt.Errorf("loading cluster config: %w", err)
+	}
+	// First start: migrate Gluster's webhooks.json and config.json if any.
+	imported, ierr := config.ImportLegacy(filepath.Dir(path))
+	if ierr != nil {
+		return nil, fmt.Errorf("importing legacy glustereventsd config: %w", ierr)
+	}
+	if len(imported.Webhooks) == 0 && imported.Digest() == config.DefaultCluster().Digest() {
+		return c, nil
+	}
+	if err := config.WriteCluster(path, imported); err != nil {
+		return nil, fmt.Errorf("writing imported config: %w", err)
+	}
+	d.log.Info("imported glustereventsd webhooks and config", "webhooks", len(imported.Webhooks), "path", path)
+	return imported, nil
+}
+
+func (d *Daemon) openIntake(node *config.Node) ([]net.PacketConn, error) {
+	conns, err := activatedConns(d.log)
+	if err != nil {
+		return nil, err
+	}
+	if len(conns) > 0 {
+		d.log.Info("using socket-activated UDP sockets", "count", len(conns))
+		return conns, nil
+	}
+	for _, addr := range node.Listen {
+		c, err := listenUDP(addr, int(node.ReceiveBuffer), d.log)
+		if err != nil {
+			closeAll(conns)
+			return nil, err
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+// Reload re-reads both config files and applies them in place: webhooks are
+// added, changed and removed without losing or duplicating events (each
+// worker resumes at its journal cursor). An invalid config is reported and
+// the running config stays.
+func (d *Daemon) Reload() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.notify.send("RELOADING=1\n" + monotonicUsec())
+	defer func() { d.notify.send("READY=1\n" + d.statusLineLocked()) }()
+	d.reloads++
+	err := d.reloadLocked()
+	d.lastReload = err
+	if err != nil {
+		d.log.Error("reload failed, keeping the running config", "err", err)
+		return err
+	}
+	return nil
+}
+
+func (d *Daemon) reloadLocked() error {
+	node, err := config.LoadNode(d.opts.ConfigPath)
+	if err != nil && !errors.Is(err, config.ErrNotExist) {
+		return fmt.Errorf("node config: %w", err)
+	}
+	if d.opts.PIDFile != "" {
+		node.PIDFile = d.opts.PIDFile
+	}
+	cluster, err := config.LoadCluster(node.ClusterConfigPath())
+	if err != nil && !errors.Is(err, config.ErrNotExist) {
+		return fmt.Errorf("cluster config: %w", err)
+	}
+	if restart := restartNeeded(d.node, node); restart != "" {
+		d.log.Warn("changed setting needs a restart to take effect", "setting", restart)
+	}
+	d.level.Set(parseLevel(node.LogLevel))
+	d.intake.allow.Store(&allowList{prefixes: node.AllowPrefixes()})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := d.hooks.Apply(ctx, cluster.Webhooks); err != nil {
+		return fmt.Errorf("applying webhooks: %w", err)
+	}
+	d.node, d.cluster = node, cluster
+	d.log.Info("reloaded", "webhooks", len(cluster.Webhooks), "generation", cluster.Generation)
+	return nil
+}
+
+func restartNeeded(old, cur *config.Node) string {
+	switch {
+	case fmt.Sprint(old.Listen) != fmt.Sprint(cur.Listen):
+		return "listen"
+	case old.APISocket != cur.APISocket:
+		return "api_socket"
+	case old.StateDir != cur.StateDir:
+		return "state_dir"
+	case old.Journal != cur.Journal:
+		return "journal"
+	case old.EventsLog != cur.EventsLog:
+		return "events_log"
+	case old.ReceiveBuffer != cur.ReceiveBuffer:
+		return "receive_buffer"
+	}
+	return ""
+}
+
+func closeAll(conns []net.PacketConn) {
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+func listenAddrs(conns []net.PacketConn) []string {
+	out := make([]string, len(conns))
+	for i, c := range conns {
+		out[i] = c.LocalAddr().String()
+	}
+	return out
+}

@@ -1,0 +1,430 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/gofrs/flock"
+)
+
+// Webhook body formats.
+const (
+	// FormatLegacy is glustereventsd's body, with an optional bearer token
+	// or Gluster-compatible JWT (Secret).
+	FormatLegacy = "legacy"
+	// FormatStandard is a Standard Webhooks body signed with SigningSecret.
+	FormatStandard = "standard"
+)
+
+// redacted replaces secrets in Redacted copies.
+const redacted = "REDACTED"
+
+// Cluster is the cluster-shared config, <glusterd workdir>/events/
+// gluster-eventing.toml, identical on every peer.
+type Cluster struct {
+	Version int `toml:"version"`
+	// Generation is bumped by every Update. Peers keep the copy with the
+	// highest generation.
+	Generation int64 `toml:"generation"`
+
+	// The legacy gluster-eventsapi keys, with the same names and meanings;
+	// see Get, Set and Reset.
+
+	// LogLevel is DEBUG, INFO, WARNING or ERROR.
+	LogLevel string `toml:"log-level"`
+	// Port is the legacy UDP port. Gluster's C emitters send to 55555
+	// whatever it says.
+	Port int `toml:"port"`
+	// DisableEventsLog turns off the published-events log.
+	DisableEventsLog bool `toml:"disable-events-log"`
+
+	Webhooks []Webhook `toml:"webhook,omitempty"`
+}
+
+// Webhook is one delivery target, a [[webhook]] table.
+type Webhook struct {
+	URL string `toml:"url" json:"url"`
+	// Format is FormatLegacy or FormatStandard.
+	Format string `toml:"format" json:"format"`
+	// Token is a static bearer token.
+	Token string `toml:"token" json:"token,omitempty"`
+	// Secret is the legacy JWT HS256 secret; when set, the JWT replaces
+	// Token in the Authorization header (as in glustereventsd).
+	Secret string `toml:"secret" json:"secret,omitempty"`
+	// SigningSecret is the Standard Webhooks secret, "whsec_<base64>".
+	SigningSecret string `toml:"signing_secret" json:"signing_secret,omitempty"`
+	// CAFile is an extra CA bundle to verify the receiver's certificate with.
+	CAFile string `toml:"ca_file" json:"ca_file,omitempty"`
+	// Timeout bounds one delivery attempt.
+	Timeout Duration `toml:"timeout" json:"timeout"`
+	// MaxInFlight is the number of concurrent deliveries (1-64); above 1,
+	// receivers order events by the seq in the body.
+	MaxInFlight int `toml:"max_in_flight" json:"max_in_flight"`
+	// MaxAttempts caps attempts on 5xx and network errors; 0 retries until
+	// MaxAge.
+	MaxAttempts int `toml:"max_attempts" json:"max_attempts"`
+	// MaxAge is how long an event is retried before it is dead-lettered.
+	MaxAge Duration `toml:"max_age" json:"max_age"`
+	// DeadLetterAfter is the number of attempts answered with a 4xx other
+	// than 410 before the event is dead-lettered.
+	DeadLetterAfter int `toml:"dead_letter_after" json:"dead_letter_after"`
+	// Events, if not empty, are the event names or path.Match globs
+	// ("VOLUME_*") this webhook gets; see Match.
+	Events []string `toml:"events" json:"events"`
+}
+
+// DefaultCluster returns the cluster config used when there is no file: the
+// legacy defaults and no webhooks.
+func DefaultCluster() *Cluster {
+	return &Cluster{
+		Version:  SchemaVersion,
+		LogLevel: "INFO",
+		Port:     55555,
+		Webhooks: []Webhook{},
+	}
+}
+
+// DefaultWebhook returns a legacy-format webhook with the default delivery
+// settings and no URL. A [[webhook]] table starts from these values.
+func DefaultWebhook() Webhook {
+	return Webhook{
+		Format:          FormatLegacy,
+		Timeout:         Duration(15 * time.Second),
+		MaxInFlight:     1,
+		MaxAge:          Duration(72 * time.Hour),
+		DeadLetterAfter: 3,
+		Events:          []string{},
+	}
+}
+
+// clusterFile is what a cluster config file decodes into: the webhooks are
+// decoded one by one onto DefaultWebhook, so each table's missing keys get
+// the defaults.
+type clusterFile struct {
+	Cluster
+	Webhooks []toml.Primitive `toml:"webhook"`
+}
+
+// LoadCluster reads, strictly decodes and validates the cluster config at
+// path. Keys the file leaves out keep their defaults. If the file does not
+// exist it returns DefaultCluster() and an error wrapping ErrNotExist.
+func LoadCluster(path string) (*Cluster, error) {
+	text, err := readFile(path)
+	if err != nil {
+		if errors.Is(err, ErrNotExist) {
+			return DefaultCluster(), err
+		}
+		return nil, err
+	}
+	f := clusterFile{Cluster: *DefaultCluster()}
+	md, err := decodeStrict(path, text, &f)
+	if err != nil {
+		return nil, err
+	}
+	c := &f.Cluster
+	for _, p := range f.Webhooks {
+		w := DefaultWebhook()
+		if err := md.PrimitiveDecode(p, &w); err != nil {
+			return nil, tomlError(path, err)
+		}
+		c.Webhooks = append(c.Webhooks, w)
+	}
+	if err := checkStrict(path, text, md, reflect.TypeFor[Cluster](), c.Version); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, inFile(path, err)
+	}
+	return c, nil
+}
+
+// WriteCluster validates c and writes it atomically to path with mode 0600.
+// It writes c as is; Update is what bumps the generation.
+func WriteCluster(path string, c *Cluster) error {
+	if err := c.Validate(); err != nil {
+		return inFile(path, err)
+	}
+	return writeFileAtomic(path, c.Encode(), 0o600)
+}
+
+// Update changes the cluster config at path under an exclusive flock on
+// path+".lock": it loads the file (the defaults if there is none), calls fn,
+// validates the result, bumps Generation and writes it atomically. It
+// returns the config as written. An error from fn is returned as is and
+// nothing is written. If fn changes nothing, nothing is written and the
+// generation stays.
+func Update(path string, fn func(c *Cluster) error) (*Cluster, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	lock := flock.New(path + ".lock")
+	if err := lock.Lock(); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", lock.Path(), err)
+	}
+	defer lock.Close()
+
+	c, err := LoadCluster(path)
+	if err != nil && !errors.Is(err, ErrNotExist) {
+		return nil, err
+	}
+	before := string(c.Encode())
+	if err := fn(c); err != nil {
+		return nil, err
+	}
+	if string(c.Encode()) == before {
+		return c, nil
+	}
+	c.Generation++
+	if err := WriteCluster(path, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Encode returns c as the TOML WriteCluster writes.
+func (c *Cluster) Encode() []byte {
+	return encode("# gluster-eventing cluster-shared configuration, identical on every peer;\n"+
+		"# see gluster-eventing.toml(5). Change it with gluster-eventing commands.\n\n", c)
+}
+
+// Digest returns the hex SHA-256 of Encode(), which is the file content
+// WriteCluster writes; peers compare it to detect diverging copies.
+func (c *Cluster) Digest() string {
+	sum := sha256.Sum256(c.Encode())
+	return hex.EncodeToString(sum[:])
+}
+
+// Clone returns a deep copy of c.
+func (c *Cluster) Clone() *Cluster {
+	out := *c
+	out.Webhooks = make([]Webhook, len(c.Webhooks))
+	for i, w := range c.Webhooks {
+		w.Events = append([]string{}, w.Events...)
+		out.Webhooks[i] = w
+	}
+	return &out
+}
+
+// Redacted returns a deep copy of c with every webhook Redacted.
+func (c *Cluster) Redacted() *Cluster {
+	out := c.Clone()
+	for i := range out.Webhooks {
+		out.Webhooks[i] = out.Webhooks[i].Redacted()
+	}
+	return out
+}
+
+// Webhook returns the webhook with this exact URL, or nil.
+func (c *Cluster) Webhook(url string) *Webhook {
+	for i := range c.Webhooks {
+		if c.Webhooks[i].URL == url {
+			return &c.Webhooks[i]
+		}
+	}
+	return nil
+}
+
+// Validate checks every field and returns all problems joined, each naming
+// its field, such as "webhook[2].url".
+func (c *Cluster) Validate() error {
+	var p problems
+	if c.Version != SchemaVersion {
+		p.add("version", "unsupported version %d (want %d)", c.Version, SchemaVersion)
+	}
+	if c.Generation < 0 {
+		p.add("generation", "must not be negative")
+	}
+	if !validLogLevel(c.LogLevel) {
+		p.add("log-level", "%q is not one of DEBUG, INFO, WARNING, ERROR", c.LogLevel)
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		p.add("port", "%d is not between 1 and 65535", c.Port)
+	}
+	first := map[string]int{}
+	for i := range c.Webhooks {
+		prefix := fmt.Sprintf("webhook[%d].", i)
+		c.Webhooks[i].validate(prefix, &p)
+		u := c.Webhooks[i].URL
+		if j, dup := first[u]; dup {
+			p.add(prefix+"url", "same URL as webhook[%d]", j)
+		} else {
+			first[u] = i
+		}
+	}
+	return p.err()
+}
+
+func (w *Webhook) validate(prefix string, p *problems) {
+	if err := checkURL(w.URL); err != nil {
+		p.add(prefix+"url", "%v", err)
+	}
+	switch w.Format {
+	case FormatLegacy:
+		if w.SigningSecret != "" {
+			p.add(prefix+"signing_secret", "only used with format = %q; legacy webhooks use secret", FormatStandard)
+		}
+	case FormatStandard:
+		if w.Secret != "" {
+			p.add(prefix+"secret", "only used with format = %q; standard webhooks use signing_secret", FormatLegacy)
+		}
+	default:
+		p.add(prefix+"format", "%q is not %q or %q", w.Format, FormatLegacy, FormatStandard)
+	}
+	if w.SigningSecret != "" {
+		if err := checkSigningSecret(w.SigningSecret); err != nil {
+			p.add(prefix+"signing_secret", "%v", err)
+		}
+	}
+	if w.CAFile != "" && !filepath.IsAbs(w.CAFile) {
+		p.add(prefix+"ca_file", "must be an absolute path, not %q", w.CAFile)
+	}
+	if w.Timeout <= 0 {
+		p.add(prefix+"timeout", "must be positive")
+	}
+	if w.MaxInFlight < 1 || w.MaxInFlight > 64 {
+		p.add(prefix+"max_in_flight", "%d is not between 1 and 64", w.MaxInFlight)
+	}
+	if w.MaxAttempts < 0 {
+		p.add(prefix+"max_attempts", "must not be negative (0 retries until max_age)")
+	}
+	if w.MaxAge <= 0 {
+		p.add(prefix+"max_age", "must be positive")
+	}
+	if w.DeadLetterAfter < 1 {
+		p.add(prefix+"dead_letter_after", "must be at least 1")
+	}
+	for i, e := range w.Events {
+		if _, err := path.Match(e, ""); e == "" || err != nil {
+			p.add(fmt.Sprintf("%sevents[%d]", prefix, i), "%q is not an event name or glob", e)
+		}
+	}
+}
+
+// checkURL accepts absolute http and https URLs with a host (IPv6 literals
+// in brackets are fine). Its errors never include the URL, which may hold a
+// password.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("not a URL: %v", err)
+	}
+	switch {
+	case s == "":
+		return errors.New("missing")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("scheme must be http or https, not %q", u.Scheme)
+	case u.Opaque != "" || u.Hostname() == "":
+		return errors.New("missing host")
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q is not between 1 and 65535", port)
+		}
+	}
+	return nil
+}
+
+// checkSigningSecret accepts "whsec_" followed by standard base64 of 24 to
+// 64 bytes (the Standard Webhooks recommendation).
+func checkSigningSecret(s string) error {
+	b64, ok := strings.CutPrefix(s, "whsec_")
+	if !ok {
+		return errors.New(`must start with "whsec_"`)
+	}
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return errors.New(`must be "whsec_" followed by base64`)
+	}
+	if len(key) < 24 || len(key) > 64 {
+		return fmt.Errorf("key is %d bytes; want 24 to 64", len(key))
+	}
+	return nil
+}
+
+// Match reports whether the webhook gets the event: true if Events is
+// empty, else if any entry matches eventName as a path.Match pattern
+// (case-sensitive, so "VOLUME_*" matches "VOLUME_START").
+func (w *Webhook) Match(eventName string) bool {
+	if len(w.Events) == 0 {
+		return true
+	}
+	for _, pattern := range w.Events {
+		if ok, _ := path.Match(pattern, eventName); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Redacted returns a copy of w whose non-empty Token, Secret and
+// SigningSecret are "REDACTED" and whose URL has any password replaced (as
+// url.URL.Redacted does), for showing, logging and exporting.
+func (w *Webhook) Redacted() Webhook {
+	out := *w
+	out.Events = append([]string{}, w.Events...)
+	out.URL = redactURL(w.URL)
+	for _, s := range []*string{&out.Token, &out.Secret, &out.SigningSecret} {
+		if *s != "" {
+			*s = redacted
+		}
+	}
+	return out
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") {
+			return redacted
+		}
+		return s
+	}
+	return u.Redacted()
+}
+
+// String describes the webhook without its secrets, such as
+// "https://example.com/hook (legacy, token, secret)".
+func (w Webhook) String() string {
+	desc := []string{w.Format}
+	for _, s := range []struct{ name, v string }{
+		{"token", w.Token}, {"secret", w.Secret}, {"signing_secret", w.SigningSecret},
+	} {
+		if s.v != "" {
+			desc = append(desc, s.name)
+		}
+	}
+	return redactURL(w.URL) + " (" + strings.Join(desc, ", ") + ")"
+}
+
+// GoString is String, so that %#v does not print secrets either.
+func (w Webhook) GoString() string { return "config.Webhook{" + w.String() + "}" }
+
+// LogValue implements slog.LogValuer: the URL (password redacted), format,
+// filters and whether each secret is set, never the secrets.
+func (w Webhook) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("url", redactURL(w.URL)),
+		slog.String("format", w.Format),
+		slog.Bool("token", w.Token != ""),
+		slog.Bool("secret", w.Secret != ""),
+		slog.Bool("signing_secret", w.SigningSecret != ""),
+		slog.Any("events", w.Events),
+	)
+}
