@@ -90,7 +90,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		node.PIDFile = opts.PIDFile
 	}
 	d.node = node
-	d.level.Set(parseLevel(node.LogLevel))
+	d.level.Set(parseLevel(node.LogLevel, ""))
 
 	pid, err := lockPIDFile(node.PIDFile)
 	if err != nil {
@@ -109,6 +109,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	d.cluster = cluster
+	d.level.Set(parseLevel(node.LogLevel, cluster.LogLevel))
 
 	j, err := journal.Open(filepath.Join(node.StateDir, "journal.db"), journal.Options{
 		MaxBytes:    int64(node.Journal.MaxBytes),
@@ -141,6 +142,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 
 	if node.EventsLog != "" {
 		d.evlog = newEventsLog(j, node.EventsLog, d.nodeID, d.log)
+		d.evlog.disabled.Store(cluster.DisableEventsLog)
 	}
 
 	conns, err := d.openIntake(node)
@@ -296,7 +298,10 @@ func (d *Daemon) reloadLocked() error {
 	if restart := restartNeeded(d.node, node); restart != "" {
 		d.log.Warn("changed setting needs a restart to take effect", "setting", restart)
 	}
-	d.level.Set(parseLevel(node.LogLevel))
+	d.level.Set(parseLevel(node.LogLevel, cluster.LogLevel))
+	if d.evlog != nil {
+		d.evlog.disabled.Store(cluster.DisableEventsLog)
+	}
 	d.intake.allow.Store(&allowList{prefixes: node.AllowPrefixes()})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

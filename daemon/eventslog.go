@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/evrec"
@@ -18,10 +19,13 @@ import (
 // The file is opened for every batch, which makes logrotate's copytruncate
 // and rename both safe.
 type eventsLog struct {
-	j      *journal.Journal
-	path   string
-	nodeID string
-	log    *slog.Logger
+	// disabled is the cluster config's disable-events-log: the cursor
+	// still advances, nothing is written.
+	disabled atomic.Bool
+	j        *journal.Journal
+	path     string
+	nodeID   string
+	log      *slog.Logger
 }
 
 const eventsLogCursor = "events-log"
@@ -67,6 +71,9 @@ func (e *eventsLog) run(ctx context.Context) {
 }
 
 func (e *eventsLog) write(recs []journal.Record) error {
+	if e.disabled.Load() {
+		return nil
+	}
 	var buf []byte
 	for _, r := range recs {
 		rec, err := evrec.Unmarshal(r.Seq, r.Data)

@@ -40,12 +40,22 @@ func newLogger(w io.Writer, level *slog.LevelVar, getenv func(string) string) *s
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func parseLevel(s string) slog.Level {
+// parseLevel returns the more verbose of the node's log_level and the
+// cluster's legacy log-level (DEBUG, INFO, WARNING, ERROR), so that
+// gluster-eventsapi's "config-set log-level DEBUG" works cluster-wide.
+func parseLevel(node, cluster string) slog.Level {
+	level := slog.LevelInfo
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
+	if err := l.UnmarshalText([]byte(node)); err == nil {
+		level = l
 	}
-	return l
+	if cluster == "WARNING" {
+		cluster = "WARN"
+	}
+	if err := l.UnmarshalText([]byte(cluster)); err == nil && l < level {
+		level = l
+	}
+	return level
 }
 
 // notifier speaks the sd_notify protocol; without NOTIFY_SOCKET it does
