@@ -2,7 +2,8 @@
 // the argv[0] aliases (glustereventsd, gluster-eventsapi,
 // peer_gluster-eventing), typed exit codes and the one place errors are
 // printed. Commands are thin layers over the daemon, webhooks and internal
-// packages. Only main.go imports it.
+// packages. main.go imports it; so do the man page generator and the
+// testscripts, for the kong model.
 package cmd
 
 import (
@@ -13,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -70,23 +72,31 @@ func Main(prog Program, args []string, stdin io.Reader, stdout, stderr io.Writer
 	return env.run(args)
 }
 
+// NewParser builds the kong parser of prog's command tree, writing help to
+// stdout and stderr. The man page generator and the help goldens use it too.
+func NewParser(prog Program, cli *CLI, stdout, stderr io.Writer, exit func(int)) (*kong.Kong, error) {
+	return kong.New(cli,
+		kong.Name(string(prog)),
+		kong.Description(description(prog)),
+		kong.Writers(stdout, stderr),
+		kong.Exit(exit),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Vars{"default_config": DefaultNodeConfig},
+	)
+}
+
 func (env *Env) run(args []string) (code int) {
 	args = env.translateArgs(args)
+	noArgs := len(args) == 0
+	if noArgs {
+		args = []string{"--help"}
+	}
+	// --json applies to usage errors too, before kong has set it.
+	jsonOut := slices.Contains(args, "--json")
 	cli := &CLI{}
-	parser, err := kong.New(cli,
-		kong.Name(string(env.Prog)),
-		kong.Description(description(env.Prog)),
-		kong.Writers(env.Stdout, env.Stderr),
-		kong.Exit(func(c int) { panic(exitPanic{c}) }),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-		kong.Vars{
-			"default_config": DefaultNodeConfig,
-			"version":        env.Version.Version,
-		},
-		kong.Bind(env),
-	)
+	parser, err := NewParser(env.Prog, cli, env.Stdout, env.Stderr, func(c int) { panic(exitPanic{c}) })
 	if err != nil {
-		return env.report(false, fmt.Errorf("building the command line: %w", err))
+		return env.report(jsonOut, fmt.Errorf("building the command line: %w", err))
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -96,24 +106,21 @@ func (env *Env) run(args []string) (code int) {
 			}
 			code = ep.code
 		}
+		// Running without a command shows the help and is a usage error.
+		if noArgs && code == 0 {
+			code = int(ExitUsage)
+		}
 	}()
-	if len(args) == 0 {
-		args = []string{"--help"}
-		defer func() {
-			if code == 0 {
-				code = int(ExitUsage)
-			}
-		}()
-	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var pe *kong.ParseError
 		if errors.As(err, &pe) {
-			return env.report(cli.JSON, &Error{Code: ExitUsage, Err: err,
+			return env.report(jsonOut, &Error{Code: ExitUsage, Err: err,
 				Hints: []string{fmt.Sprintf("run '%s --help' for usage", env.Prog)}})
 		}
-		return env.report(cli.JSON, err)
+		return env.report(jsonOut, err)
 	}
+	kctx.Bind(env)
 	return env.report(cli.JSON, kctx.Run(&cli.Globals))
 }
 

@@ -27,6 +27,12 @@ func (e *Emitter) Emit(ctx context.Context, t Type, fields ...Field) error {
 	if err != nil {
 		return err
 	}
+	return e.Send(ctx, b)
+}
+
+// Send sends one raw datagram to the daemon; Emit uses it after formatting.
+// Tests use it to send the malformed datagrams real Gluster produces.
+func (e *Emitter) Send(ctx context.Context, b []byte) error {
 	addr := e.Addr
 	if addr == "" {
 		addr = net.JoinHostPort("localhost", strconv.Itoa(Port))
@@ -34,11 +40,11 @@ func (e *Emitter) Emit(ctx context.Context, t Type, fields ...Field) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "udp", addr)
 	if err != nil {
-		return fmt.Errorf("gfevent: emit %s: %w", t, err)
+		return fmt.Errorf("gfevent: send: %w", err)
 	}
 	defer conn.Close()
 	if _, err := conn.Write(b); err != nil {
-		return fmt.Errorf("gfevent: emit %s to %s: %w", t, addr, err)
+		return fmt.Errorf("gfevent: send to %s: %w", addr, err)
 	}
 	return nil
 }

@@ -1,0 +1,91 @@
+package man
+
+import "time"
+
+// PageDate is the date in the footer of the committed gluster-eventing(8).
+// It is fixed so that regenerating the page from an unchanged command tree
+// changes nothing; move it forward when the page's content changes.
+var PageDate = time.Date(2026, time.November, 22, 0, 0, 0, 0, time.UTC)
+
+// PageOptions returns the hand-written parts of gluster-eventing(8). The
+// caller adds ExitCodes (cmd.ExitCodes), so that the table is not written
+// down twice.
+func PageOptions() Options {
+	return Options{
+		Section: 8,
+		Date:    PageDate,
+		Manual:  "System Manager's Manual",
+		Names:   []string{"gluster-eventing", "glustereventsd", "gluster-eventsapi", "peer_gluster-eventing"},
+		Summary: "Gluster eventing daemon and command line",
+		Synopsis: []string{
+			"glustereventsd [-p PATH] [--config=PATH]",
+			"gluster-eventsapi COMMAND [ARGUMENTS]",
+			"peer_gluster-eventing COMMAND [ARGUMENTS]",
+		},
+		Description: []string{
+			"gluster-eventing receives the events GlusterFS nodes announce as UDP datagrams " +
+				"(\"<time> <id> key=value;...\" on port 55555, IPv4 and IPv6), " +
+				"writes every accepted event once to a durable local journal with a per-node sequence number, " +
+				"and delivers it from there to webhooks, the local HTTP API and its streams, and D-Bus. " +
+				"Nothing accepted is lost on reload, restart or a receiver outage: every consumer is a cursor into the journal. " +
+				"Datagrams that cannot be parsed are counted by reason, never fatal.",
+			"One binary answers to several names. " +
+				"As gluster-eventing it is the daemon (the daemon command) and the command line that manages it across the cluster. " +
+				"As glustereventsd it runs the daemon and accepts the legacy -p/--pid-file option, " +
+				"so that it replaces Gluster's Python glustereventsd service. " +
+				"As gluster-eventsapi it takes the legacy command line, with the same commands, --json output and exit codes, " +
+				"so that existing automation keeps working. " +
+				"As peer_gluster-eventing, installed in glusterd's libexec directory, " +
+				"it is the node-side half of the cluster commands, run by glusterd's system:: execute.",
+			"The cluster-shared configuration travels to the peers the way Gluster's own tools do, through glusterd " +
+				"(gluster system:: copy file and system:: execute), and carries a generation number and a digest " +
+				"so that copies can be compared. " +
+				"In this version the cluster-wide commands start, stop, restart and sync are not implemented " +
+				"and exit with status 12; the other commands act on this node.",
+			"The local commands (reload, status, webhook-list and the like) talk to the daemon over HTTP on the unix socket " +
+				"/run/gluster-eventing/api.sock. " +
+				"reload returns only when the new configuration is in effect, which makes it fit for systemd's ExecReload=.",
+			"Configuration is TOML, described in gluster-eventing.toml(5). " +
+				"On first start, Gluster's events/webhooks.json and events/config.json are imported.",
+		},
+		Environment: []Item{
+			{"GLUSTER_EVENTING_CONFIG", "Path of the node-local configuration file, used when --config is not given."},
+			{"NOTIFY_SOCKET", "Set by systemd for Type=notify services. The daemon reports READY=1 when it receives events, " +
+				"RELOADING=1 around reloads, STOPPING=1 on shutdown and a STATUS= line with its counters."},
+			{"WATCHDOG_USEC", "Set by systemd when WatchdogSec= is configured. " +
+				"The daemon pings the watchdog at half the interval while its intake is alive."},
+			{"LISTEN_FDS", "Set by systemd socket activation, with LISTEN_PID and LISTEN_FDNAMES. " +
+				"The daemon takes its UDP sockets from the passed descriptors instead of binding the listen addresses."},
+			{"JOURNAL_STREAM", "Set by systemd when standard error goes to the journal; the daemon then leaves the time out of its log lines."},
+		},
+		Files: []Item{
+			{"/etc/gluster-eventing/gluster-eventing.toml", "Node-local configuration: listen addresses, directories, API socket, log level, " +
+				"D-Bus, allowed sources, journal retention. See gluster-eventing.toml(5)."},
+			{"/var/lib/glusterd/events/gluster-eventing.toml", "Cluster-shared configuration, identical on every peer: webhooks and their secrets, " +
+				"and the legacy gluster-eventsapi keys. Mode 0600. It lives in glusterd's working directory " +
+				"(glusterd_workdir in the node-local file)."},
+			{"/var/lib/glusterd/events/webhooks.json", "Gluster's webhook list, imported on first start."},
+			{"/var/lib/glusterd/events/config.json", "Gluster's eventing configuration, imported on first start."},
+			{"/var/lib/gluster-eventing/", "State directory: the event journal, delivery cursors and retry state."},
+			{"/run/gluster-eventing/api.sock", "The daemon's local HTTP API (status, events, streams, metrics, reload)."},
+			{"/run/gluster-eventing/gluster-eventing.pid", "PID file of the daemon, held locked while it runs."},
+		},
+		Signals: []Item{
+			{"SIGHUP, SIGUSR2", "Reload the configuration, as the reload command does. " +
+				"SIGUSR2 is what Gluster's glustereventsd.service sends on reload."},
+			{"SIGTERM, SIGINT", "Stop: stop receiving, let in-flight webhook requests finish (for at most 10 seconds) and exit. " +
+				"Events not yet delivered stay in the journal and are delivered after the next start."},
+		},
+		Examples: []Example{
+			{"Send a test event to the local daemon and show what it has seen:",
+				"gluster-eventing emit VOLUME_START name=gv0 && gluster-eventing status"},
+			{"Add a webhook that gets Gluster's legacy JSON body, on every peer:",
+				"gluster-eventing webhook-add https://alerts.example.com/gluster"},
+			{"Watch the datagrams arriving on a port, without a daemon:",
+				"gluster-eventing listen --addr 127.0.0.1:55556"},
+		},
+		SeeAlso: []string{
+			"gluster-eventing.toml(5)", "gluster(8)", "glusterd(8)", "systemd.service(5)", "sd_notify(3)", "busctl(1)",
+		},
+	}
+}
