@@ -1,0 +1,280 @@
+package webhooks
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/internal/evrec"
+)
+
+// Options configure a Manager.
+type Options struct {
+	// Journal is the daemon's journal; required.
+	Journal Journal
+	// NodeID is this node's glusterd UUID, the "nodeid" of every body.
+	NodeID string
+	// Version goes into the User-Agent: "gluster-eventing/<Version>".
+	Version string
+	// Logger receives delivery problems; nil discards them.
+	Logger *slog.Logger
+	// BatchSize is how many records a worker reads at a time; 0 means
+	// DefaultBatch.
+	BatchSize int
+	// Rand returns a number in [0, 1) for the backoff jitter; nil means
+	// math/rand/v2.Float64. Tests make it return 0 to retry at once.
+	Rand func() float64
+}
+
+// Manager runs one Worker per configured webhook. Its methods are safe for
+// concurrent use.
+type Manager struct {
+	opts Options
+
+	applyMu sync.Mutex // serializes Apply and Stop
+
+	mu      sync.Mutex // guards workers and closed
+	workers map[string]*Worker
+	closed  bool
+}
+
+// NewManager returns a Manager with no webhooks; Apply starts them.
+func NewManager(opts Options) (*Manager, error) {
+	if opts.Journal == nil {
+		return nil, errors.New("webhooks: no journal")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultBatch
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	return &Manager{opts: opts, workers: make(map[string]*Worker)}, nil
+}
+
+// Apply makes the running webhooks those of hooks, matched by URL:
+//   - an unchanged webhook keeps running untouched;
+//   - a changed one is stopped and started again at its persisted cursor
+//     and retry schedule (a change also enables a webhook its receiver
+//     disabled with 410 Gone);
+//   - a removed one is stopped and its cursor and state are deleted;
+//   - a new one starts with the events journaled from now on.
+//
+// Stopping waits, within ctx, for each stopped worker's attempt in flight;
+// when ctx ends such attempts are cancelled and their records will be sent
+// again. Apply returns an error (and changes nothing) if two webhooks have
+// the same URL or the Manager is stopped; otherwise it applies everything
+// and returns ctx.Err() if it had to cancel attempts.
+func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
+	want := make(map[string]config.Webhook, len(hooks))
+	for _, h := range hooks {
+		if _, dup := want[h.URL]; dup {
+			return fmt.Errorf("webhooks: apply: two webhooks with URL %s", displayURL(h.URL))
+		}
+		want[h.URL] = h
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return errors.New("webhooks: apply: manager is stopped")
+	}
+	var stopping, removed []*Worker
+	var start []config.Webhook
+	for u, w := range m.workers {
+		h, ok := want[u]
+		switch {
+		case !ok:
+			stopping = append(stopping, w)
+			removed = append(removed, w)
+		case !sameWebhook(&w.hook, &h):
+			stopping = append(stopping, w)
+			start = append(start, h)
+		}
+	}
+	for u, h := range want {
+		if _, ok := m.workers[u]; !ok {
+			start = append(start, h)
+		}
+	}
+	m.mu.Unlock()
+
+	err := stopAll(ctx, stopping)
+	j := m.opts.Journal
+	for _, w := range removed {
+		// Deleting both is what makes a later webhook with this URL new.
+		if e := errors.Join(j.DeleteCursor(w.name), j.PutState(w.name, nil)); e != nil {
+			err = errors.Join(err, fmt.Errorf("webhooks: forget %s: %w", w.display, e))
+		}
+		w.log.Info("webhook removed")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range removed {
+		delete(m.workers, w.hook.URL)
+	}
+	for _, h := range start {
+		if _, changed := m.workers[h.URL]; changed {
+			if e := m.enable(h.URL); e != nil {
+				err = errors.Join(err, e)
+			}
+		}
+		w := newWorker(h, &m.opts)
+		m.workers[h.URL] = w
+		w.start()
+	}
+	return err
+}
+
+// enable clears a persisted 410 Gone of the webhook with this URL, whose
+// worker is stopped.
+func (m *Manager) enable(u string) error {
+	name := ConsumerName(u)
+	j := m.opts.Journal
+	b, err := j.State(name)
+	if err != nil {
+		return fmt.Errorf("webhooks: enable %s: %w", displayURL(u), err)
+	}
+	st, err := decodeState(b)
+	if err != nil || !st.Disabled {
+		return nil // an unreadable state is discarded by the worker
+	}
+	st.Disabled, st.DisabledAt = false, time.Time{}
+	if b, err = encodeState(&st); err == nil {
+		err = j.PutState(name, b)
+	}
+	if err != nil {
+		return fmt.Errorf("webhooks: enable %s: %w", displayURL(u), err)
+	}
+	return nil
+}
+
+// Stop stops every worker: they take no new records and finish the
+// attempts in flight within ctx; after that those attempts are cancelled
+// (their records stay undelivered, to be sent after the next start) and
+// Stop returns ctx.Err(). The Manager cannot be used again.
+func (m *Manager) Stop(ctx context.Context) error {
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
+	m.mu.Lock()
+	m.closed = true
+	ws := make([]*Worker, 0, len(m.workers))
+	for _, w := range m.workers {
+		ws = append(ws, w)
+	}
+	m.mu.Unlock()
+	return stopAll(ctx, ws)
+}
+
+// Health returns the health of every webhook, ordered by URL.
+func (m *Manager) Health() []Health {
+	m.mu.Lock()
+	ws := make([]*Worker, 0, len(m.workers))
+	for _, w := range m.workers {
+		ws = append(ws, w)
+	}
+	m.mu.Unlock()
+	hs := make([]Health, len(ws))
+	for i, w := range ws {
+		hs[i] = w.Health()
+	}
+	slices.SortFunc(hs, func(a, b Health) int { return cmp.Compare(a.URL, b.URL) })
+	return hs
+}
+
+// DeadLetters returns the newest records the webhook with this URL gave up
+// on, oldest first, or nil if there is no such webhook.
+func (m *Manager) DeadLetters(url string) []DeadLetter {
+	m.mu.Lock()
+	w := m.workers[url]
+	m.mu.Unlock()
+	if w == nil {
+		return nil
+	}
+	return w.DeadLetters()
+}
+
+// stopAll stops workers concurrently, all within ctx.
+func stopAll(ctx context.Context, ws []*Worker) error {
+	errs := make([]error, len(ws))
+	var wg sync.WaitGroup
+	for i, w := range ws {
+		wg.Go(func() { errs[i] = w.stop(ctx) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("webhooks: cancelled attempts in flight: %w", ctx.Err())
+	}
+	return nil
+}
+
+// sameWebhook reports whether a worker running a can keep running for b.
+func sameWebhook(a, b *config.Webhook) bool {
+	x, y := *a, *b
+	x.Events, y.Events = nil, nil // nil and empty mean the same
+	return reflect.DeepEqual(x, y) && slices.Equal(a.Events, b.Events)
+}
+
+// Test sends one synthetic TEST event to hook, as the webhook-test command
+// does, and returns the receiver's HTTP status. err is set only when no
+// response came (connection, TLS or timeout); any status, 2xx or not, is
+// returned with a nil error. The body has the shape of the webhook's
+// format: {"event": "TEST", "message": {}, "nodeid": ..., "ts": ...} for
+// legacy (glustereventsd's webhook-test sent an empty body), a
+// "gluster.test" Standard Webhooks body with seq 0 for standard.
+func Test(ctx context.Context, hook config.Webhook, nodeID, version string) (status int, err error) {
+	s, err := newSender(&hook, userAgent(version))
+	if err != nil {
+		return 0, fmt.Errorf("webhook test %s: %w", displayURL(hook.URL), err)
+	}
+	defer s.close()
+	now := time.Now()
+	m := testMessage(hook.Format, nodeID, now)
+	status, _, err = s.post(ctx, m, now)
+	if err != nil {
+		return 0, fmt.Errorf("webhook test %s: %w", displayURL(hook.URL), err)
+	}
+	return status, nil
+}
+
+// testEvent is the event name of Test deliveries.
+const testEvent = "TEST"
+
+func testMessage(format, nodeID string, now time.Time) *message {
+	m := &message{event: testEvent, ts: now.Unix()}
+	if format == config.FormatStandard {
+		const epoch = "test"
+		m.id = evrec.ID(nodeID, epoch, uint64(now.UnixNano()))
+		b := &StandardBody{
+			ID:        m.id,
+			Type:      "gluster.test",
+			Timestamp: now.UTC(),
+			Epoch:     epoch,
+			Node:      nodeID,
+			Data:      map[string]string{},
+			Event:     testEvent,
+			TS:        m.ts,
+			Severity:  "info",
+			Category:  "user",
+		}
+		m.body, _ = AppendStandardBody(nil, b) // cannot fail: strings and numbers
+		return m
+	}
+	b := append([]byte(`{"event": "TEST", "message": {}, "nodeid": `), appendPyString(nil, nodeID)...)
+	b = append(b, `, "ts": `...)
+	b = fmt.Appendf(b, "%d}", m.ts)
+	m.body = b
+	return m
+}

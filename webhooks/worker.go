@@ -1,0 +1,646 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/internal/evrec"
+	"github.com/gluster/gluster-eventing/internal/journal"
+)
+
+// Journal is what workers need from the daemon's journal.
+// *journal.Journal implements it.
+type Journal interface {
+	Read(from uint64, max int) ([]journal.Record, error)
+	Wait(ctx context.Context, after uint64) error
+	LastSeq() uint64
+	Epoch() string
+	SetCursor(name string, seq uint64) error
+	Cursor(name string) (seq uint64, ok bool, err error)
+	DeleteCursor(name string) error
+	PutState(name string, b []byte) error
+	State(name string) ([]byte, error)
+}
+
+var _ Journal = (*journal.Journal)(nil)
+
+// Worker states, as Health reports them.
+const (
+	StateOK       = "ok"       // delivering, or idle and up to date
+	StateRetrying = "retrying" // the last attempt failed; a retry is scheduled
+	StateDisabled = "disabled" // the receiver answered 410 Gone
+	StateStopped  = "stopped"  // the worker has exited
+)
+
+const (
+	// DefaultBatch is how many journal records a worker reads at a time;
+	// it bounds a worker's memory whatever its backlog.
+	DefaultBatch = 256
+	// minLookahead is the least distance, in records, that a worker with
+	// MaxInFlight > 1 may run ahead of its cursor (the oldest record not
+	// yet finished). It bounds the set of finished records above the
+	// cursor while one record is retried.
+	minLookahead = 1024
+	// journalRetry is the pause after a journal read error.
+	journalRetry = time.Second
+)
+
+// Health is a snapshot of a worker for the API, D-Bus and metrics. It never
+// holds secrets.
+type Health struct {
+	// URL is the webhook's URL without user info and with query values
+	// redacted.
+	URL    string `json:"url"`
+	Format string `json:"format"`
+	// State is StateOK, StateRetrying, StateDisabled or StateStopped.
+	State string `json:"state"`
+	// Cursor is the last journal seq the webhook is done with (delivered,
+	// filtered out or dead-lettered); everything at or below it is done.
+	Cursor uint64 `json:"cursor"`
+	// QueueDepth is the journal's last seq minus Cursor.
+	QueueDepth uint64 `json:"queue_depth"`
+	// Counters since the worker started.
+	Delivered     uint64 `json:"delivered"`
+	Failed        uint64 `json:"failed"`  // failed attempts
+	Retried       uint64 `json:"retried"` // attempts after the first for a record
+	DeadLettered  uint64 `json:"dead_lettered"`
+	LostRetention uint64 `json:"lost_retention"` // records trimmed before delivery
+	// ConsecutiveFailures counts failed attempts since the last success.
+	ConsecutiveFailures uint64    `json:"consecutive_failures"`
+	LastAttempt         time.Time `json:"last_attempt,omitzero"`
+	// LastStatus is the HTTP status of the last attempt, 0 if it got none.
+	LastStatus int `json:"last_status,omitempty"`
+	// LastError describes the last attempt's failure, "" if it succeeded.
+	LastError   string    `json:"last_error,omitempty"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+}
+
+// Worker delivers one webhook's events from the journal. Workers are made
+// and stopped by a Manager.
+//
+// A worker reads the journal after its cursor in batches of at most
+// Options.BatchSize records, whatever its backlog, and skips the records
+// its filter rejects. With MaxInFlight 1 it sends one record at a time, in
+// order, retrying the head record until it is delivered or dead-lettered.
+// With MaxInFlight N it keeps up to N requests in flight (receivers order
+// by the body's seq); the cursor only moves over contiguous finished
+// records, a record being retried holds the worker at most a few thousand
+// records ahead of it, and after a restart the records finished above the
+// cursor are sent again.
+//
+// Delivery is at least once: the cursor is written to the journal after
+// each finished record and becomes durable with the next group commit.
+type Worker struct {
+	hook    config.Webhook
+	name    string // journal consumer name
+	display string // URL safe to show
+	j       Journal
+	nodeID  string
+	agent   string
+	batch   int
+	rnd     func() float64
+	log     *slog.Logger
+
+	// soft ends the reading of new records and the waits between
+	// attempts; hard cancels an attempt in flight.
+	soft, hard         context.Context
+	stopSoft, stopHard context.CancelFunc
+	done               chan struct{}
+	loadErr            error // set by start before run
+
+	delivered, failed, retried, deadLettered, lostRetention, consecutive atomic.Uint64
+	cursor                                                               atomic.Uint64
+
+	mu          sync.Mutex
+	st          persisted           // mirrored to the journal's state blob
+	finished    map[uint64]struct{} // finished seqs above the cursor
+	advanced    chan struct{}       // closed and replaced when the cursor moves
+	stopped     bool
+	lastAttempt time.Time
+	lastStatus  int
+	lastError   string
+}
+
+func newWorker(hook config.Webhook, o *Options) *Worker {
+	soft, stopSoft := context.WithCancel(context.Background())
+	hard, stopHard := context.WithCancel(context.Background())
+	w := &Worker{
+		hook:     hook,
+		name:     ConsumerName(hook.URL),
+		display:  displayURL(hook.URL),
+		j:        o.Journal,
+		nodeID:   o.NodeID,
+		agent:    userAgent(o.Version),
+		batch:    o.BatchSize,
+		rnd:      o.Rand,
+		soft:     soft,
+		hard:     hard,
+		stopSoft: stopSoft,
+		stopHard: stopHard,
+		done:     make(chan struct{}),
+		finished: make(map[uint64]struct{}),
+		advanced: make(chan struct{}),
+	}
+	w.log = o.Logger.With("webhook", w.display)
+	w.hook.Events = append([]string(nil), hook.Events...)
+	return w
+}
+
+// start loads the worker's cursor and state, so that a new webhook's
+// events begin right after the records journaled before start returns, and
+// starts delivering.
+func (w *Worker) start() {
+	w.loadErr = w.load()
+	go w.run()
+}
+
+// stop makes the worker stop taking records and waits for the attempt in
+// flight, if any; when ctx ends first it cancels that attempt, whose record
+// stays undelivered (the cursor does not move past it). It returns
+// ctx.Err() if it had to cancel.
+func (w *Worker) stop(ctx context.Context) error {
+	w.stopSoft()
+	var err error
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		w.stopHard()
+		<-w.done
+	}
+	w.stopHard()
+	return err
+}
+
+func (w *Worker) run() {
+	defer close(w.done)
+	defer func() {
+		w.mu.Lock()
+		w.stopped = true
+		w.mu.Unlock()
+	}()
+	if w.loadErr != nil {
+		w.log.Error("webhook worker cannot start", "err", w.loadErr)
+		w.noteError(w.loadErr)
+		return
+	}
+	if w.disabled() {
+		w.log.Warn("webhook is disabled (its receiver answered 410 Gone); change its config to enable it again")
+		return
+	}
+	s := w.buildSender()
+	if s == nil {
+		return
+	}
+	defer s.close()
+	w.pump(s)
+}
+
+// load reads the worker's cursor and retry state from the journal. A
+// webhook without a cursor is new and starts after the journal's last
+// record.
+func (w *Worker) load() error {
+	b, err := w.j.State(w.name)
+	if err != nil {
+		return fmt.Errorf("read state: %w", err)
+	}
+	st, err := decodeState(b)
+	if err != nil {
+		w.log.Warn("discarding unreadable webhook state", "err", err)
+	}
+	cursor, ok, err := w.j.Cursor(w.name)
+	if err != nil {
+		return fmt.Errorf("read cursor: %w", err)
+	}
+	if !ok {
+		cursor = w.j.LastSeq()
+		if err := w.j.SetCursor(w.name, cursor); err != nil {
+			return fmt.Errorf("set cursor: %w", err)
+		}
+	}
+	st.dropRetriesUpTo(cursor)
+	w.mu.Lock()
+	w.st = st
+	w.mu.Unlock()
+	w.cursor.Store(cursor)
+	return nil
+}
+
+// buildSender makes the HTTP sender, retrying while it fails (e.g. an
+// unreadable ca_file). It returns nil when the worker is stopped.
+func (w *Worker) buildSender() *sender {
+	for attempt := 1; ; attempt++ {
+		s, err := newSender(&w.hook, w.agent)
+		if err == nil {
+			return s
+		}
+		w.failed.Add(1)
+		if w.consecutive.Add(1) == 1 {
+			w.log.Error("cannot set up webhook delivery", "err", err)
+		}
+		w.noteError(err)
+		if !sleep(w.soft, max(Delay(attempt, 0, w.rnd), time.Second)) {
+			return nil
+		}
+	}
+}
+
+// pump reads the journal from the cursor on and hands records to
+// deliveries, at most MaxInFlight at a time, until the worker is stopped.
+func (w *Worker) pump(s *sender) {
+	inflight := max(w.hook.MaxInFlight, 1)
+	lookahead := uint64(max(minLookahead, 4*w.batch, 16*inflight))
+	slots := make(chan struct{}, inflight)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	epoch := w.j.Epoch()
+
+	next := w.cursor.Load() + 1
+	for w.soft.Err() == nil {
+		recs, err := w.j.Read(next, w.batch)
+		if te, ok := errors.AsType[*journal.TrimmedError](err); ok {
+			// Let deliveries below next finish, so that the cursor is
+			// next-1, then jump over the records retention deleted.
+			wg.Wait()
+			if w.soft.Err() != nil || w.cursor.Load() != next-1 {
+				return
+			}
+			lost := te.Oldest - next
+			w.lostRetention.Add(lost)
+			w.log.Warn("webhook fell behind journal retention; events lost", "from_seq", next, "to_seq", te.Oldest-1, "lost", lost)
+			w.finishRange(next, te.Oldest-1)
+			w.mu.Lock()
+			if w.st.dropRetriesUpTo(te.Oldest - 1) {
+				w.saveLocked()
+			}
+			w.mu.Unlock()
+			next = te.Oldest
+			continue
+		}
+		if errors.Is(err, journal.ErrClosed) {
+			return
+		}
+		if err != nil {
+			w.log.Error("reading journal", "err", err)
+			sleep(w.soft, journalRetry)
+			continue
+		}
+		if len(recs) == 0 {
+			err := w.j.Wait(w.soft, next-1)
+			if errors.Is(err, journal.ErrClosed) {
+				return
+			}
+			if err != nil && w.soft.Err() == nil {
+				w.log.Error("waiting for journal", "err", err)
+				sleep(w.soft, journalRetry)
+			}
+			continue
+		}
+		for i := range recs {
+			rec := &recs[i]
+			if !w.waitLookahead(rec.Seq, lookahead) {
+				return
+			}
+			m := w.prepare(rec, epoch)
+			if m == nil {
+				w.finish(rec.Seq)
+				continue
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-w.soft.Done():
+				return
+			}
+			if w.soft.Err() != nil {
+				return
+			}
+			wg.Add(1)
+			go func(seq uint64, at time.Time) {
+				defer wg.Done()
+				defer func() { <-slots }()
+				if w.deliver(s, seq, at, m) {
+					w.finish(seq)
+				}
+			}(rec.Seq, rec.Time)
+		}
+		next = recs[len(recs)-1].Seq + 1
+	}
+}
+
+// waitLookahead waits until seq is within lookahead of the cursor. It
+// returns false if the worker was stopped meanwhile.
+func (w *Worker) waitLookahead(seq, lookahead uint64) bool {
+	for {
+		w.mu.Lock()
+		ch := w.advanced
+		w.mu.Unlock()
+		if seq <= w.cursor.Load()+lookahead {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-w.soft.Done():
+			return false
+		}
+	}
+}
+
+// prepare decodes a record and builds its message. It returns nil for a
+// record the filter rejects, and dead-letters one it cannot decode.
+func (w *Worker) prepare(rec *journal.Record, epoch string) *message {
+	r, err := evrec.Unmarshal(rec.Seq, rec.Data)
+	if err != nil {
+		w.giveUp(DeadLetter{Seq: rec.Seq, At: time.Now(), Error: err.Error()})
+		return nil
+	}
+	name := r.Event.Type.String()
+	if !w.hook.Match(name) {
+		return nil
+	}
+	m := &message{id: evrec.ID(w.nodeID, epoch, rec.Seq), event: name, ts: r.Event.Time}
+	if w.hook.Format == config.FormatStandard {
+		m.body, err = AppendStandardBody(nil, NewStandardBody(w.nodeID, epoch, r))
+		if err != nil {
+			w.giveUp(DeadLetter{Seq: rec.Seq, At: time.Now(), Error: err.Error()})
+			return nil
+		}
+	} else {
+		m.body = AppendLegacyBody(nil, w.nodeID, &r.Event)
+	}
+	return m
+}
+
+// deliver attempts m until it is delivered or given up on (true), or the
+// worker is stopped or disabled (false: the record stays undelivered).
+// journaled is when the record entered the journal; MaxAge counts from it.
+func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message) bool {
+	w.mu.Lock()
+	rs, _ := w.st.retry(seq)
+	w.mu.Unlock()
+	for {
+		if wait := time.Until(rs.NextAt); rs.Attempts > 0 && wait > 0 {
+			if !sleep(w.soft, wait) {
+				return false
+			}
+		}
+		if w.soft.Err() != nil {
+			return false
+		}
+		now := time.Now()
+		status, retryAfter, err := s.post(w.hard, m, now)
+		if err != nil && w.hard.Err() != nil {
+			return false // cancelled by stop: not an attempt that failed
+		}
+		if rs.Attempts > 0 {
+			w.retried.Add(1)
+		}
+		rs.Attempts++
+		v := classify(status, err)
+		w.noteAttempt(now, status, err)
+		switch v {
+		case delivered:
+			w.succeeded(seq)
+			return true
+		case gone:
+			w.disable()
+			return false
+		}
+		w.failed.Add(1)
+		rs.LastStatus, rs.LastError = status, describe(status, err)
+		if w.consecutive.Add(1) == 1 {
+			w.log.Warn("webhook delivery failing; retrying", "seq", seq, "status", status, "err", rs.LastError)
+		}
+		if w.exhausted(v, rs.Attempts, journaled, now) {
+			w.giveUp(DeadLetter{Seq: seq, At: now, Attempts: rs.Attempts, Status: status, Error: rs.LastError})
+			return true
+		}
+		rs.NextAt = now.Add(Delay(rs.Attempts, retryAfter, w.rnd))
+		w.mu.Lock()
+		w.st.setRetry(rs)
+		w.saveLocked()
+		w.mu.Unlock()
+	}
+}
+
+// exhausted reports whether a record is to be dead-lettered after a failed
+// attempt.
+func (w *Worker) exhausted(v verdict, attempts int, journaled, now time.Time) bool {
+	switch {
+	case v == rejected && attempts >= max(w.hook.DeadLetterAfter, 1):
+		return true
+	case w.hook.MaxAttempts > 0 && attempts >= w.hook.MaxAttempts:
+		return true
+	case w.hook.MaxAge > 0 && now.Sub(journaled) >= time.Duration(w.hook.MaxAge):
+		return true
+	}
+	return false
+}
+
+func (w *Worker) succeeded(seq uint64) {
+	w.delivered.Add(1)
+	if n := w.consecutive.Swap(0); n > 0 {
+		w.log.Info("webhook delivering again", "failed_attempts", n)
+	}
+	w.mu.Lock()
+	if w.st.clearRetry(seq) {
+		w.saveLocked()
+	}
+	w.mu.Unlock()
+}
+
+func (w *Worker) giveUp(d DeadLetter) {
+	w.deadLettered.Add(1)
+	w.log.Warn("webhook gave up on event (dead-lettered)", "seq", d.Seq, "attempts", d.Attempts, "status", d.Status, "err", d.Error)
+	w.mu.Lock()
+	w.st.clearRetry(d.Seq)
+	w.st.addDeadLetter(d)
+	w.saveLocked()
+	w.mu.Unlock()
+}
+
+// disable records that the receiver answered 410 Gone and stops the worker.
+func (w *Worker) disable() {
+	w.mu.Lock()
+	first := !w.st.Disabled
+	if first {
+		w.st.Disabled = true
+		w.st.DisabledAt = time.Now()
+		w.saveLocked()
+	}
+	w.mu.Unlock()
+	if first {
+		w.log.Error("webhook receiver answered 410 Gone; webhook disabled until its config changes")
+	}
+	w.stopSoft()
+}
+
+func (w *Worker) disabled() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.st.Disabled
+}
+
+// saveLocked writes the state blob; w.mu must be held.
+func (w *Worker) saveLocked() {
+	b, err := encodeState(&w.st)
+	if err == nil {
+		err = w.j.PutState(w.name, b)
+	}
+	if err != nil && !errors.Is(err, journal.ErrClosed) {
+		w.log.Error("saving webhook state", "err", err)
+	}
+}
+
+// finish marks seq done and moves the cursor over every contiguous
+// finished record.
+func (w *Worker) finish(seq uint64) { w.finishRange(seq, seq) }
+
+// finishRange marks from..to done.
+func (w *Worker) finishRange(from, to uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := w.cursor.Load()
+	if to <= c {
+		return
+	}
+	if from > c+1 {
+		for s := from; s <= to; s++ {
+			w.finished[s] = struct{}{}
+		}
+		return
+	}
+	c = to
+	for {
+		if _, ok := w.finished[c+1]; !ok {
+			break
+		}
+		delete(w.finished, c+1)
+		c++
+	}
+	w.cursor.Store(c)
+	// Under w.mu, so that cursor writes reach the journal in order.
+	if err := w.j.SetCursor(w.name, c); err != nil && !errors.Is(err, journal.ErrClosed) {
+		w.log.Error("saving webhook cursor", "err", err)
+	}
+	close(w.advanced)
+	w.advanced = make(chan struct{})
+}
+
+func (w *Worker) noteAttempt(at time.Time, status int, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastAttempt, w.lastStatus, w.lastError = at, status, ""
+	if classify(status, err) != delivered {
+		w.lastError = describe(status, err)
+	}
+}
+
+func (w *Worker) noteError(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastError = err.Error()
+}
+
+// Health returns a snapshot of the worker.
+func (w *Worker) Health() Health {
+	cursor := w.cursor.Load()
+	h := Health{
+		URL:                 w.display,
+		Format:              w.hook.Format,
+		Cursor:              cursor,
+		Delivered:           w.delivered.Load(),
+		Failed:              w.failed.Load(),
+		Retried:             w.retried.Load(),
+		DeadLettered:        w.deadLettered.Load(),
+		LostRetention:       w.lostRetention.Load(),
+		ConsecutiveFailures: w.consecutive.Load(),
+	}
+	if last := w.j.LastSeq(); last > cursor {
+		h.QueueDepth = last - cursor
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h.LastAttempt, h.LastStatus, h.LastError = w.lastAttempt, w.lastStatus, w.lastError
+	for _, r := range w.st.Retries {
+		if h.NextAttempt.IsZero() || r.NextAt.Before(h.NextAttempt) {
+			h.NextAttempt = r.NextAt
+		}
+	}
+	switch {
+	case w.st.Disabled:
+		h.State = StateDisabled
+	case w.stopped:
+		h.State = StateStopped
+	case h.ConsecutiveFailures > 0 || len(w.st.Retries) > 0:
+		h.State = StateRetrying
+	default:
+		h.State = StateOK
+	}
+	return h
+}
+
+// DeadLetters returns the newest records the worker gave up on (at most
+// 100), oldest first.
+func (w *Worker) DeadLetters() []DeadLetter {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.st.DeadLetters)
+}
+
+// describe says why an attempt failed, without URL or secrets.
+func describe(status int, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+}
+
+// sleep waits for d or until ctx ends, and reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// displayURL is the URL without user info and with query values redacted,
+// for logs and Health.
+func displayURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"REDACTED"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+func userAgent(version string) string {
+	if version == "" {
+		return "gluster-eventing"
+	}
+	return "gluster-eventing/" + version
+}
