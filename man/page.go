@@ -26,7 +26,7 @@ func PageOptions() Options {
 			"gluster-eventing receives the events GlusterFS nodes announce as UDP datagrams " +
 				"(\"<time> <id> key=value;...\" on port 55555, IPv4 and IPv6), " +
 				"writes every accepted event once to a durable local journal with a per-node sequence number, " +
-				"and delivers it from there to webhooks, the local HTTP API and its streams, and D-Bus. " +
+				"and delivers it from there to webhooks and the local HTTP API (streams and D-Bus come in later versions). " +
 				"Nothing accepted is lost on reload, restart or a receiver outage: every consumer is a cursor into the journal. " +
 				"Datagrams that cannot be parsed are counted by reason, never fatal.",
 			"One binary answers to several names. " +
