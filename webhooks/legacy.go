@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gluster/gluster-eventing/gfevent"
@@ -111,11 +112,30 @@ func pyBoolify(v string) bool {
 	return false
 }
 
-// pyInt mimics Python's int(str) for ASCII input: surrounding whitespace,
-// an optional sign, digits with single underscores between them. It returns
-// the canonical decimal form.
+// pyInt mimics CPython 3.11's int(str), which glustereventsd applies to
+// "ssh-port". Like CPython it first maps every non-ASCII decimal digit
+// (Unicode Nd) to its ASCII digit and non-ASCII whitespace to a space (any
+// other non-ASCII character makes it fail); it then accepts surrounding ASCII
+// whitespace, an optional sign and digits with single underscores between
+// them, and refuses more than 4300 digits (sys.get_int_max_str_digits()).
+// It returns the canonical decimal form.
 func pyInt(v string) (string, bool) {
-	s := strings.Trim(v, " \t\n\r\v\f")
+	a := make([]byte, 0, len(v))
+	for _, r := range v {
+		switch {
+		case r < utf8.RuneSelf:
+			a = append(a, byte(r))
+		case unicode.IsSpace(r):
+			a = append(a, ' ')
+		default:
+			d, ok := pyDecimal(r)
+			if !ok {
+				return "", false
+			}
+			a = append(a, '0'+d)
+		}
+	}
+	s := strings.Trim(string(a), " \t\n\r\v\f")
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'
@@ -134,6 +154,9 @@ func pyInt(v string) (string, bool) {
 			return "", false
 		}
 	}
+	if len(digits) > pyMaxStrDigits {
+		return "", false
+	}
 	for len(digits) > 1 && digits[0] == '0' {
 		digits = digits[1:]
 	}
@@ -141,6 +164,29 @@ func pyInt(v string) (string, bool) {
 		return "-" + string(digits), true
 	}
 	return string(digits), true
+}
+
+// pyMaxStrDigits is CPython's default limit on the digits int(str) converts.
+const pyMaxStrDigits = 4300
+
+// pyDecimal returns the value of a Unicode decimal digit (category Nd) as
+// Python 3.11 (Unicode 14) knows them. Nd digits come in runs of ten, 0 to
+// 9, so the value is the offset in its run.
+func pyDecimal(r rune) (byte, bool) {
+	if (r >= 0x11F50 && r <= 0x11F59) || (r >= 0x1E4F0 && r <= 0x1E4F9) {
+		return 0, false // Kawi and Nag Mundari digits: new in Unicode 15
+	}
+	for _, rg := range unicode.Nd.R16 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return byte((r - rune(rg.Lo)) % 10), true
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return byte((r - rune(rg.Lo)) % 10), true
+		}
+	}
+	return 0, false
 }
 
 const hexDigits = "0123456789abcdef"
