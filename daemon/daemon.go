@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/internal/gluster"
 	"github.com/gluster/gluster-eventing/internal/journal"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
@@ -53,6 +54,7 @@ type Daemon struct {
 	counters intakeCounters
 	hooks    *webhooks.Manager
 	evlog    *eventsLog
+	peers    *peerAddrs
 
 	mu         sync.Mutex // serialises reloads; guards the fields below
 	node       *config.Node
@@ -70,7 +72,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
-	d := &Daemon{opts: opts, level: new(slog.LevelVar), started: time.Now()}
+	d := &Daemon{opts: opts, level: new(slog.LevelVar), started: time.Now(), peers: &peerAddrs{gluster: &gluster.CLI{}}}
 	d.log = newLogger(opts.Stderr, d.level, opts.Getenv)
 	d.notify = newNotifier(d.log)
 	defer func() {
@@ -151,7 +153,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	d.intake = &intake{conns: conns, journal: j, log: d.log.With("component", "intake"), c: &d.counters, now: time.Now}
-	d.intake.allow.Store(&allowList{prefixes: node.AllowPrefixes()})
+	d.intake.allow.Store(d.buildAllowList(ctx, node))
 
 	api, err := d.startAPI(node.APISocket)
 	if err != nil {
@@ -175,6 +177,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		wg.Go(func() { d.evlog.run(runCtx) })
 	}
 	wg.Go(func() { d.watchConfig(runCtx) })
+	wg.Go(func() { d.refreshPeers(runCtx) })
 	wg.Go(func() { d.notify.loop(runCtx, d.statusLine, d.healthy) })
 
 	d.log.Info("gluster-eventing ready", "version", opts.Version, "node", d.nodeID, "listen", listenAddrs(conns),
@@ -302,7 +305,7 @@ func (d *Daemon) reloadLocked() error {
 	if d.evlog != nil {
 		d.evlog.disabled.Store(cluster.DisableEventsLog)
 	}
-	d.intake.allow.Store(&allowList{prefixes: node.AllowPrefixes()})
+	d.intake.allow.Store(d.buildAllowList(context.Background(), node))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := d.hooks.Apply(ctx, cluster.Webhooks); err != nil {

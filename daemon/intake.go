@@ -36,24 +36,6 @@ type intakeCounters struct {
 // rejectReasons indexes intakeCounters.Rejected by gfevent.Reason.
 var rejectReasons = [...]gfevent.Reason{0, gfevent.ReasonEmpty, gfevent.ReasonNoType, gfevent.ReasonBadTimestamp, gfevent.ReasonBadType, gfevent.ReasonUnknownType}
 
-// allowList decides which senders may submit events. Empty means everyone.
-type allowList struct {
-	prefixes []netip.Prefix
-}
-
-func (a *allowList) allowed(ip netip.Addr) bool {
-	if a == nil || len(a.prefixes) == 0 {
-		return true
-	}
-	ip = ip.Unmap()
-	for _, p := range a.prefixes {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
 // intake reads datagrams from its sockets, parses them and appends every
 // accepted event to the journal. It never blocks on fsync: appends are
 // asynchronous and group-committed by the journal.

@@ -27,6 +27,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/gluster/gluster-eventing/daemon"
 	"github.com/gluster/gluster-eventing/gfevent"
 )
 
@@ -52,6 +53,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"jsonq":         cmdJSONQ,
 		"envsubst":      cmdEnvsubst,
 		"signal":        cmdSignal,
+		"statuswait":    cmdStatusWait,
 	}
 }
 
@@ -892,4 +894,44 @@ func jsonPath(v any, path string) (string, error) {
 	}
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// ---- statuswait ------------------------------------------------------------
+
+// cmdStatusWait: statuswait SOCKET PATH EXPECTED [TIMEOUT] polls the daemon's
+// GET /v1/status on the unix socket SOCKET until the JSON value at PATH (as
+// jsonq reads it) is EXPECTED. The daemon counts datagrams asynchronously,
+// so a script checks counters with this instead of one status call.
+func cmdStatusWait(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "statuswait")
+	if len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: statuswait SOCKET PATH EXPECTED [TIMEOUT]")
+	}
+	timeout := parseTimeout(ts, "statuswait", args, 3, false)
+	client := daemon.NewClient(ts.MkAbs(args[0]))
+	var last string
+	ok := poll(timeout, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		st, err := client.Status(ctx)
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		b, _ := json.Marshal(st)
+		root, err := decodeJSONValues(string(b))
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		last, err = jsonPath(root, args[1])
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		return last == args[2]
+	})
+	waitResult(ts, false, ok, timeout, fmt.Sprintf("status %s = %q", args[1], args[2]), func() string {
+		return fmt.Sprintf(" (last: %q)", last)
+	})
 }

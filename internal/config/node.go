@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -51,7 +52,8 @@ type Node struct {
 	Bus string `toml:"bus"`
 	// ReceiveBuffer is the UDP socket receive buffer size.
 	ReceiveBuffer Size `toml:"receive_buffer"`
-	// AllowSources are the IPs and CIDRs (and the keyword "loopback") that
+	// AllowSources are the IPs and CIDRs (and the keywords "loopback" and
+	// "peers": the addresses of the peers in "gluster pool list") that
 	// may send events; empty accepts all. Use AllowPrefixes.
 	AllowSources []string `toml:"allow_sources"`
 	Journal      Journal  `toml:"journal"`
@@ -133,6 +135,18 @@ func (n *Node) ClusterConfigPath() string {
 	return ClusterPath(n.GlusterdWorkdir)
 }
 
+// The allow_sources keywords.
+const (
+	AllowLoopback = "loopback"
+	// AllowPeers stands for the addresses of glusterd's peers, which the
+	// daemon looks up with "gluster pool list" at start, on reload and
+	// periodically.
+	AllowPeers = "peers"
+)
+
+// AllowsPeers reports whether AllowSources has the "peers" keyword.
+func (n *Node) AllowsPeers() bool { return slices.Contains(n.AllowSources, AllowPeers) }
+
 // AllowPrefixes returns AllowSources as prefixes; "loopback" becomes
 // 127.0.0.0/8 and ::1/128, a bare IP a single-address prefix. Entries that do
 // not parse (Validate reports them) are skipped. An empty result means every
@@ -142,7 +156,7 @@ func (n *Node) ClusterConfigPath() string {
 func (n *Node) AllowPrefixes() []netip.Prefix {
 	var out []netip.Prefix
 	for _, s := range n.AllowSources {
-		if s == "loopback" {
+		if s == AllowLoopback {
 			out = append(out, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
 		} else if p, err := netip.ParsePrefix(s); err == nil {
 			out = append(out, p.Masked())
@@ -204,14 +218,14 @@ func (n *Node) Validate() error {
 		p.add("receive_buffer", "must be positive")
 	}
 	for i, s := range n.AllowSources {
-		if s == "loopback" {
+		if s == AllowLoopback || s == AllowPeers {
 			continue
 		}
 		if _, err := netip.ParsePrefix(s); err == nil {
 			continue
 		}
 		if _, err := netip.ParseAddr(s); err != nil {
-			p.add(fmt.Sprintf("allow_sources[%d]", i), "%q is not an IP address, a CIDR or \"loopback\"", s)
+			p.add(fmt.Sprintf("allow_sources[%d]", i), "%q is not an IP address, a CIDR, \"loopback\" or \"peers\"", s)
 		}
 	}
 	if n.Journal.MaxBytes <= 0 {

@@ -236,8 +236,8 @@ F: api_socket: must be an absolute path, not "api.sock"
 F: log_level: "INFO" is not one of debug, info, warn, error
 F: bus: "user" is not one of system, session, none
 F: receive_buffer: must be positive
-F: allow_sources[0]: "10.0.0.0/33" is not an IP address, a CIDR or "loopback"
-F: allow_sources[2]: "any" is not an IP address, a CIDR or "loopback"
+F: allow_sources[0]: "10.0.0.0/33" is not an IP address, a CIDR, "loopback" or "peers"
+F: allow_sources[2]: "any" is not an IP address, a CIDR, "loopback" or "peers"
 F: journal.max_bytes: must be positive
 F: journal.max_age: must be positive
 F: journal.commit_delay: must be between 0s and 1s, not 2s`},
