@@ -221,8 +221,9 @@ func TestWebhookDownThenBack(t *testing.T) {
 
 // TestReload50TimesUnderLoad: while events flow to two webhooks, the daemon
 // is reloaded 50 times (SIGHUP, SIGUSR2 and "gluster-eventing reload"
-// in turn), every fifth time after changing one webhook's timeout (which
-// restarts its worker). Each webhook gets every event exactly once.
+// in turn), every fifth time after changing one webhook's timeout while its
+// receiver fails and a backlog waits (the reload restarts that worker). Each
+// webhook gets every event exactly once.
 func TestReload50TimesUnderLoad(t *testing.T) {
 	t.Parallel()
 	n := rtNewNode(t)
@@ -237,7 +238,20 @@ func TestReload50TimesUnderLoad(t *testing.T) {
 	a.WaitCount(50)
 
 	for i := range 50 {
-		if i%5 == 4 {
+		changeA := i%5 == 4
+		if changeA {
+			// Give webhook A a backlog and a retry in progress, then
+			// change its timeout: the reload restarts its worker, which
+			// must resume at its cursor with its retry state.
+			a.Respond(func(*http.Request, int) int { return http.StatusServiceUnavailable })
+			rtEventually(t, rtDeliverTimeout, "a backlog on webhook A", func() (bool, string) {
+				for _, h := range n.Status(t).Webhooks {
+					if h.URL == a.URL {
+						return h.QueueDepth >= 10 && h.ConsecutiveFailures >= 1, fmt.Sprintf("%+v", h)
+					}
+				}
+				return false, "webhook A not in the status"
+			})
 			hookA.Timeout = fmt.Sprintf("%ds", 5+i)
 			n.WriteCluster(t, hookA, hookB)
 		}
@@ -257,6 +271,9 @@ func TestReload50TimesUnderLoad(t *testing.T) {
 			st := n.Status(t)
 			return st.Config.Reloads > before, fmt.Sprintf("reloads %d", st.Config.Reloads)
 		})
+		if changeA {
+			a.Respond(nil)
+		}
 	}
 	sent := load.Stop()
 	sentinel := "rl-sentinel"

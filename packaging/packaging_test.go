@@ -60,4 +60,3 @@ func TestUnitVerifies(t *testing.T) {
 		t.Logf("systemd-analyze verify:\n%s", out)
 	}
 }
-
