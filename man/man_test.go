@@ -19,6 +19,8 @@ import (
 	"github.com/gluster/gluster-eventing/cmd"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/man"
+
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite gluster-eventing.8 from the current command tree")
@@ -148,12 +150,7 @@ func TestGenerateEscapes(t *testing.T) {
 // in CI.
 func TestLint(t *testing.T) {
 	mandoc, err := exec.LookPath("mandoc")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("mandoc is not installed (apt-get install mandoc); CI must lint the man pages")
-		}
-		t.Skip("mandoc is not installed (apt-get install mandoc)")
-	}
+	testenv.Require(t, err == nil, "mandoc (apt-get install mandoc)")
 	for _, page := range []string{page8, page5} {
 		out, err := exec.Command(mandoc, "-T", "lint", "-W", "warning", page).CombinedOutput()
 		if err != nil || len(out) > 0 {
