@@ -29,7 +29,7 @@ type intakeCounters struct {
 	Denied      atomic.Uint64 // sources not on the allow-list
 	Truncated   atomic.Uint64 // datagrams larger than the read buffer
 	Rejected    [len(rejectReasons)]atomic.Uint64
-	Flagged     atomic.Uint64 // accepted after repairs (any gfevent.Flags)
+	Flagged     atomic.Uint64 // accepted after repairs (gfevent.Repairs)
 	LastRead    atomic.Int64  // unix nanos of the last read loop turn (watchdog)
 }
 
@@ -101,7 +101,7 @@ func (in *intake) handle(b []byte, from net.Addr, now time.Time) {
 		in.log.Debug("rejected datagram", "source", src, "reason", err)
 		return
 	}
-	if ev.Flags != 0 {
+	if ev.Flags&gfevent.Repairs != 0 {
 		in.c.Flagged.Add(1)
 	}
 	rec := evrec.Record{Received: now, Event: *ev}

@@ -64,6 +64,10 @@ const (
 	FlagSpaceInKey
 )
 
+// Repairs are the flags that mean the parser changed or completed what was
+// sent (as opposed to noting a quirk it kept, such as a key with spaces).
+const Repairs = FlagNullBody | FlagNoBody | FlagEmptyPair | FlagJoinedPair | FlagBareKey | FlagInvalidUTF8
+
 var flagNames = [...]string{"null_body", "no_body", "empty_pair", "joined_pair", "bare_key", "invalid_utf8", "duplicate_key", "space_in_key"}
 
 // Names returns the flags as short snake_case words, in bit order.
