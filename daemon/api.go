@@ -168,64 +168,6 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	enc.Encode(v)
 }
 
-// writeMetrics writes the Prometheus text exposition format.
-func writeMetrics(w io.Writer, s Status) {
-	m := func(name, typ, help string) {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
-	}
-	m("gluster_eventing_datagrams_received_total", "counter", "UDP datagrams read by the intake.")
-	fmt.Fprintf(w, "gluster_eventing_datagrams_received_total %d\n", s.Intake.Received)
-	m("gluster_eventing_datagrams_rejected_total", "counter", "Datagrams rejected, by reason.")
-	for _, r := range gfevent.Reasons {
-		fmt.Fprintf(w, "gluster_eventing_datagrams_rejected_total{reason=%q} %d\n", r.String(), s.Intake.Rejected[r.String()])
-	}
-	fmt.Fprintf(w, "gluster_eventing_datagrams_rejected_total{reason=\"source_denied\"} %d\n", s.Intake.Denied)
-	fmt.Fprintf(w, "gluster_eventing_datagrams_rejected_total{reason=\"journal_error\"} %d\n", s.Intake.JournalErrors)
-	m("gluster_eventing_datagrams_truncated_total", "counter", "Datagrams larger than 65535 bytes, cut to that size.")
-	fmt.Fprintf(w, "gluster_eventing_datagrams_truncated_total %d\n", s.Intake.Truncated)
-	m("gluster_eventing_events_repaired_total", "counter", "Accepted events the tolerant parser had to repair.")
-	fmt.Fprintf(w, "gluster_eventing_events_repaired_total %d\n", s.Intake.Repaired)
-	m("gluster_eventing_events_journaled_total", "counter", "Events committed to the journal.")
-	fmt.Fprintf(w, "gluster_eventing_events_journaled_total %d\n", s.Intake.Journaled)
-	m("gluster_eventing_journal_last_seq", "gauge", "Newest journal sequence number.")
-	fmt.Fprintf(w, "gluster_eventing_journal_last_seq %d\n", s.Journal.LastSeq)
-	m("gluster_eventing_journal_first_seq", "gauge", "Oldest retained journal sequence number.")
-	fmt.Fprintf(w, "gluster_eventing_journal_first_seq %d\n", s.Journal.FirstSeq)
-	m("gluster_eventing_journal_records", "gauge", "Records retained in the journal.")
-	fmt.Fprintf(w, "gluster_eventing_journal_records %d\n", s.Journal.Records)
-	m("gluster_eventing_journal_bytes", "gauge", "Bytes of event data retained in the journal.")
-	fmt.Fprintf(w, "gluster_eventing_journal_bytes %d\n", s.Journal.Bytes)
-	m("gluster_eventing_journal_trimmed_total", "counter", "Records removed by retention (size or age).")
-	fmt.Fprintf(w, "gluster_eventing_journal_trimmed_total %d\n", s.Journal.Trimmed)
-	m("gluster_eventing_journal_commits_total", "counter", "Group commits.")
-	fmt.Fprintf(w, "gluster_eventing_journal_commits_total %d\n", s.Journal.Commits)
-	type series struct {
-		name, typ, help string
-		val             func(h *webhooks.Health) float64
-	}
-	for _, sr := range []series{
-		{"gluster_eventing_webhook_delivered_total", "counter", "Events delivered (2xx).", func(h *webhooks.Health) float64 { return float64(h.Delivered) }},
-		{"gluster_eventing_webhook_failed_total", "counter", "Failed delivery attempts.", func(h *webhooks.Health) float64 { return float64(h.Failed) }},
-		{"gluster_eventing_webhook_retried_total", "counter", "Retried delivery attempts.", func(h *webhooks.Health) float64 { return float64(h.Retried) }},
-		{"gluster_eventing_webhook_dead_lettered_total", "counter", "Events given up on.", func(h *webhooks.Health) float64 { return float64(h.DeadLettered) }},
-		{"gluster_eventing_webhook_lost_retention_total", "counter", "Events that fell out of the journal before delivery.", func(h *webhooks.Health) float64 { return float64(h.LostRetention) }},
-		{"gluster_eventing_webhook_queue_depth", "gauge", "Journaled events not yet delivered.", func(h *webhooks.Health) float64 { return float64(h.QueueDepth) }},
-		{"gluster_eventing_webhook_consecutive_failures", "gauge", "Failed attempts since the last success.", func(h *webhooks.Health) float64 { return float64(h.ConsecutiveFailures) }},
-		{"gluster_eventing_webhook_up", "gauge", "1 unless the webhook is disabled or failing.", func(h *webhooks.Health) float64 {
-			if h.State == "ok" {
-				return 1
-			}
-			return 0
-		}},
-	} {
-		m(sr.name, sr.typ, sr.help)
-		for i := range s.Webhooks {
-			h := &s.Webhooks[i]
-			fmt.Fprintf(w, "%s{url=%q} %g\n", sr.name, h.URL, sr.val(h))
-		}
-	}
-}
-
 // Client talks to a daemon's local API over its unix socket.
 type Client struct {
 	Socket string

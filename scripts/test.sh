@@ -19,7 +19,7 @@ STATICCHECK_VERSION=v0.8.2
 step() { printf '\n== %s\n' "$*"; }
 
 step "apt packages"
-pkgs=(glusterfs-server dbus-daemon iproute2 util-linux procps mandoc python3-requests python3-jwt)
+pkgs=(glusterfs-server dbus-daemon iproute2 util-linux procps mandoc python3-requests python3-jwt systemd curl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
