@@ -6,7 +6,7 @@
 package evrec
 
 import (
-	"encoding/json"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -18,51 +18,109 @@ import (
 type Record struct {
 	// Seq is the per-node sequence number the journal assigned. It is not
 	// part of the encoding: the journal key carries it.
-	Seq uint64 `json:"-"`
+	Seq uint64
 	// Received is when the daemon read the datagram.
-	Received time.Time `json:"received"`
+	Received time.Time
 	// Source is the sender's IP address.
-	Source string `json:"source,omitempty"`
+	Source string
 	// Event is the parsed datagram.
-	Event gfevent.Event `json:"-"`
+	Event gfevent.Event
 }
 
-type wire struct {
-	Received time.Time   `json:"received"`
-	Source   string      `json:"source,omitempty"`
-	TS       int64       `json:"ts"`
-	Type     int         `json:"type"`
-	Fields   [][2]string `json:"fields,omitempty"`
-	Flags    uint16      `json:"flags,omitempty"`
-}
+// format is the first byte of every encoded record; a new encoding gets a
+// new value so old journals stay readable.
+const format byte = 1
 
-// Marshal encodes r for the journal.
+// Marshal encodes r for the journal: a compact binary form (the format
+// byte, then varints and length-prefixed strings), cheap to decode for
+// every consumer of every event.
 func (r *Record) Marshal() ([]byte, error) {
-	w := wire{Received: r.Received, Source: r.Source, TS: r.Event.Time, Type: int(r.Event.Type), Flags: uint16(r.Event.Flags)}
-	if n := len(r.Event.Fields); n > 0 {
-		w.Fields = make([][2]string, n)
-		for i, f := range r.Event.Fields {
-			w.Fields[i] = [2]string{f.Key, f.Value}
-		}
+	n := 32 + len(r.Source)
+	for _, f := range r.Event.Fields {
+		n += 4 + len(f.Key) + len(f.Value)
 	}
-	return json.Marshal(&w)
+	b := make([]byte, 0, n)
+	b = append(b, format)
+	b = binary.AppendVarint(b, r.Received.UnixNano())
+	b = appendString(b, r.Source)
+	b = binary.AppendVarint(b, r.Event.Time)
+	b = binary.AppendUvarint(b, uint64(r.Event.Type))
+	b = binary.AppendUvarint(b, uint64(r.Event.Flags))
+	b = binary.AppendUvarint(b, uint64(len(r.Event.Fields)))
+	for _, f := range r.Event.Fields {
+		b = appendString(b, f.Key)
+		b = appendString(b, f.Value)
+	}
+	return b, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 // Unmarshal decodes a journaled record; seq is the journal's key.
 func Unmarshal(seq uint64, b []byte) (*Record, error) {
-	var w wire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, fmt.Errorf("evrec: record %d: %w", seq, err)
+	d := decoder{b: b}
+	if len(b) == 0 || b[0] != format {
+		return nil, fmt.Errorf("evrec: record %d: unknown format", seq)
 	}
-	r := &Record{Seq: seq, Received: w.Received, Source: w.Source}
-	r.Event = gfevent.Event{Time: w.TS, Type: gfevent.Type(w.Type), Flags: gfevent.Flags(w.Flags)}
-	if len(w.Fields) > 0 {
-		r.Event.Fields = make([]gfevent.Field, len(w.Fields))
-		for i, f := range w.Fields {
-			r.Event.Fields[i] = gfevent.Field{Key: f[0], Value: f[1]}
+	d.b = d.b[1:]
+	r := &Record{Seq: seq}
+	r.Received = time.Unix(0, d.varint()).UTC()
+	r.Source = d.string()
+	r.Event.Time = d.varint()
+	r.Event.Type = gfevent.Type(d.uvarint())
+	r.Event.Flags = gfevent.Flags(d.uvarint())
+	if n := d.uvarint(); n > 0 && n <= uint64(len(d.b)) {
+		r.Event.Fields = make([]gfevent.Field, n)
+		for i := range r.Event.Fields {
+			r.Event.Fields[i] = gfevent.Field{Key: d.string(), Value: d.string()}
 		}
+	} else if n > 0 {
+		d.err = true
+	}
+	if d.err || len(d.b) != 0 {
+		return nil, fmt.Errorf("evrec: record %d: corrupt", seq)
 	}
 	return r, nil
+}
+
+// decoder reads the binary form; a short or malformed input sets err.
+type decoder struct {
+	b   []byte
+	err bool
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err, d.b = true, nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err, d.b = true, nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.err, d.b = true, nil
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
 }
 
 // ID is the event's stable identity across retries, restarts and nodes:

@@ -89,6 +89,11 @@ func (e *TrimmedError) Error() string {
 	return fmt.Sprintf("journal: seq %d fell out of retention (oldest retained is %d)", e.Requested, e.Oldest)
 }
 
+// consumerDelay is how long cursor and state writes wait for a group
+// commit when no append is pending. It bounds how many already delivered
+// events a consumer redoes after a crash (at-least-once).
+const consumerDelay = 20 * time.Millisecond
+
 // Options configure a Journal. The zero value is usable.
 type Options struct {
 	// MaxBytes bounds the total size of retained record data (not the file
@@ -495,7 +500,13 @@ func (j *Journal) collect(batch []*request, timer *time.Timer) ([]*request, bool
 		}
 		return batch, true
 	}
-	timer.Reset(j.delay)
+	// Only cursor and state writes pending: they may wait longer for
+	// company, which saves the fsyncs of a commit per delivered event.
+	delay := j.delay
+	if len(batch) == 0 {
+		delay = max(delay, consumerDelay)
+	}
+	timer.Reset(delay)
 	defer timer.Stop()
 	for n < j.maxBatch {
 		select {
