@@ -12,8 +12,10 @@ import (
 const (
 	// BaseDelay is the backoff ceiling after the first failed attempt.
 	BaseDelay = 500 * time.Millisecond
-	// MaxDelay caps the exponential backoff.
-	MaxDelay = 5 * time.Minute
+	// MaxDelay caps the exponential backoff. Delivery is in order, so the
+	// cap is also how long a receiver that came back may wait for the next
+	// attempt; a minute keeps that short without hammering a dead one.
+	MaxDelay = time.Minute
 	// MaxRetryAfter caps how long a receiver's Retry-After can make us wait.
 	MaxRetryAfter = time.Hour
 )

@@ -20,17 +20,17 @@ func TestDelay(t *testing.T) {
 		{1, 0, 0.999, 499500 * time.Microsecond},
 		{2, 0, 0.5, 500 * ms},
 		{3, 0, 0.5, time.Second},
-		{10, 0, 0.5, 128 * time.Second},   // ceiling 256s
-		{11, 0, 0.5, 150 * time.Second},   // ceiling capped at 5m
-		{1000, 0, 0.5, 150 * time.Second}, // no overflow
-		{0, 0, 0.5, 250 * ms},             // treated as the first
+		{7, 0, 0.5, 16 * time.Second},    // ceiling 32s
+		{8, 0, 0.5, 30 * time.Second},    // ceiling capped at 1m
+		{1000, 0, 0.5, 30 * time.Second}, // no overflow
+		{0, 0, 0.5, 250 * ms},            // treated as the first
 		{-3, 0, 0.5, 250 * ms},
 		// A broken random source cannot make it negative or huge.
 		{1, 0, 1, 0},
 		{1, 0, -0.5, 0},
 		// Retry-After wins when longer, capped at an hour.
 		{1, 10 * time.Second, 0.5, 10 * time.Second},
-		{20, 10 * time.Second, 0.5, 150 * time.Second},
+		{20, 10 * time.Second, 0.5, 30 * time.Second},
 		{1, 2 * time.Hour, 0, time.Hour},
 		{1, 100 * ms, 0.5, 250 * ms},
 	} {

@@ -124,6 +124,8 @@ type Worker struct {
 	st          persisted           // mirrored to the journal's state blob
 	finished    map[uint64]struct{} // finished seqs above the cursor
 	advanced    chan struct{}       // closed and replaced when the cursor moves
+	recovered   chan struct{}       // closed and replaced when a delivery succeeds after failures
+	recoveries  uint64              // how many times recovered was closed
 	stopped     bool
 	lastAttempt time.Time
 	lastStatus  int
@@ -134,21 +136,22 @@ func newWorker(hook config.Webhook, o *Options) *Worker {
 	soft, stopSoft := context.WithCancel(context.Background())
 	hard, stopHard := context.WithCancel(context.Background())
 	w := &Worker{
-		hook:     hook,
-		name:     ConsumerName(hook.URL),
-		display:  displayURL(hook.URL),
-		j:        o.Journal,
-		nodeID:   o.NodeID,
-		agent:    userAgent(o.Version),
-		batch:    o.BatchSize,
-		rnd:      o.Rand,
-		soft:     soft,
-		hard:     hard,
-		stopSoft: stopSoft,
-		stopHard: stopHard,
-		done:     make(chan struct{}),
-		finished: make(map[uint64]struct{}),
-		advanced: make(chan struct{}),
+		hook:      hook,
+		name:      ConsumerName(hook.URL),
+		display:   displayURL(hook.URL),
+		j:         o.Journal,
+		nodeID:    o.NodeID,
+		agent:     userAgent(o.Version),
+		batch:     o.BatchSize,
+		rnd:       o.Rand,
+		soft:      soft,
+		hard:      hard,
+		stopSoft:  stopSoft,
+		stopHard:  stopHard,
+		done:      make(chan struct{}),
+		finished:  make(map[uint64]struct{}),
+		advanced:  make(chan struct{}),
+		recovered: make(chan struct{}),
 	}
 	w.log = o.Logger.With("webhook", w.display)
 	w.hook.Events = append([]string(nil), hook.Events...)
@@ -396,10 +399,11 @@ func (w *Worker) prepare(rec *journal.Record, epoch string) *message {
 func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message) bool {
 	w.mu.Lock()
 	rs, _ := w.st.retry(seq)
+	gen := w.recoveries
 	w.mu.Unlock()
 	for {
 		if wait := time.Until(rs.NextAt); rs.Attempts > 0 && wait > 0 {
-			if !sleep(w.soft, wait) {
+			if !w.backoff(wait, gen) {
 				return false
 			}
 		}
@@ -436,10 +440,32 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 		}
 		rs.NextAt = now.Add(Delay(rs.Attempts, retryAfter, w.rnd))
 		w.mu.Lock()
+		gen = w.recoveries
 		w.st.setRetry(rs)
 		w.saveLocked()
 		w.mu.Unlock()
 	}
+}
+
+// backoff waits d before a retry, or less if another delivery of this
+// webhook succeeded since the failed attempt (gen is the recovery count
+// then). It returns false if the worker was stopped.
+func (w *Worker) backoff(d time.Duration, gen uint64) bool {
+	w.mu.Lock()
+	recovered, again := w.recovered, w.recoveries != gen
+	w.mu.Unlock()
+	if again {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-recovered:
+	case <-w.soft.Done():
+		return false
+	}
+	return true
 }
 
 // exhausted reports whether a record is to be dead-lettered after a failed
@@ -458,10 +484,15 @@ func (w *Worker) exhausted(v verdict, attempts int, journaled, now time.Time) bo
 
 func (w *Worker) succeeded(seq uint64) {
 	w.delivered.Add(1)
+	w.mu.Lock()
 	if n := w.consecutive.Swap(0); n > 0 {
 		w.log.Info("webhook delivering again", "failed_attempts", n)
+		// The receiver is back: the other records waiting out their
+		// backoff try again now instead of after their full delay.
+		close(w.recovered)
+		w.recovered = make(chan struct{})
+		w.recoveries++
 	}
-	w.mu.Lock()
 	if w.st.clearRetry(seq) {
 		w.saveLocked()
 	}

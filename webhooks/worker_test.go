@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -516,4 +517,37 @@ func readState(t *testing.T, j Journal, url string) persisted {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// A record told to come back in an hour (Retry-After) retries as soon as
+// another record of the same webhook is delivered: the receiver is back, and
+// with the cursor held at the waiting record nothing else could drain.
+func TestRecoveryWakesBackoff(t *testing.T) {
+	j := openTestJournal(t)
+	first := true
+	var mu sync.Mutex
+	rv := newReceiver(t, false, func(w http.ResponseWriter, r *http.Request, n int, seq uint64) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if first && seq == 1 {
+			first = false
+			w.Header().Set("Retry-After", "3600")
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	m := newTestManager(t, j)
+	apply(t, m, testHook(rv.url(), func(h *config.Webhook) { h.MaxInFlight = 4 }))
+	want := appendEvents(t, j, 50)
+	// Without the wake-up, record 1 would wait an hour (the test's 30s
+	// deadline is no timing assertion).
+	waitFor(t, 30*time.Second, "cursor at the end", func() bool { return healthOf(t, m, rv.url()).Cursor == 50 })
+	got := rv.delivered()
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivered (sorted; -want +got):\n%s", diff)
+	}
+	if h := healthOf(t, m, rv.url()); h.Retried != 1 || h.Failed != 1 {
+		t.Errorf("retried %d, failed %d; want 1 and 1", h.Retried, h.Failed)
+	}
 }
