@@ -45,20 +45,17 @@ func (c *ReloadCmd) Run(env *Env, g *Globals) error {
 	if err != nil {
 		return unreachable(err, client.Socket)
 	}
-	if g.JSON {
-		if g.Legacy {
-			return env.printJSON(legacyNodeTable("reload", res.OK, res.Error))
-		}
-		if err := env.printJSON(res); err != nil {
-			return err
-		}
+	if g.Legacy && g.JSON {
+		// gluster-eventsapi reports a node's failure in its table, rc 0.
+		return env.printJSON(legacyNodeTable("reload", res.OK, res.Error))
 	}
 	if !res.OK {
 		return &Error{Code: ExitInvalidConfig, Err: fmt.Errorf("reload failed, the daemon keeps its running config: %s", res.Error)}
 	}
-	if !g.JSON {
-		fmt.Fprintf(env.Stdout, "reloaded: %d webhooks, config generation %d\n", res.Webhooks, res.Generation)
+	if g.JSON {
+		return env.printJSON(res)
 	}
+	fmt.Fprintf(env.Stdout, "reloaded: %d webhooks, config generation %d\n", res.Webhooks, res.Generation)
 	return nil
 }
 

@@ -56,7 +56,12 @@ type Daemon struct {
 	evlog    *eventsLog
 	peers    *peerAddrs
 
-	mu         sync.Mutex // serialises reloads; guards the fields below
+	// reloadMu serialises reloads. It is not mu: a reload can wait up to
+	// 30 s for webhook attempts in flight, and status, STATUS= and the
+	// watchdog pings (which take mu) must go on meanwhile.
+	reloadMu sync.Mutex
+
+	mu         sync.Mutex // guards the fields below; written under reloadMu too
 	node       *config.Node
 	cluster    *config.Cluster
 	reloads    uint64
@@ -164,10 +169,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
+	var wg, readers sync.WaitGroup
 	errc := make(chan error, len(conns)+1)
 	for _, c := range conns {
-		wg.Go(func() {
+		readers.Go(func() {
 			if err := d.intake.run(c); err != nil {
 				errc <- err
 			}
@@ -207,6 +212,8 @@ loop:
 	}
 
 	d.notify.send("STOPPING=1")
+	d.intake.stop() // read what is already queued in the sockets
+	readers.Wait()
 	closeAll(conns)
 	api.close()
 	cancel()
@@ -272,13 +279,15 @@ func (d *Daemon) openIntake(node *config.Node) ([]net.PacketConn, error) {
 // worker resumes at its journal cursor). An invalid config is reported and
 // the running config stays.
 func (d *Daemon) Reload() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
 	d.notify.send("RELOADING=1\n" + monotonicUsec())
-	defer func() { d.notify.send("READY=1\n" + d.statusLineLocked()) }()
-	d.reloads++
+	defer func() { d.notify.send("READY=1\n" + d.statusLine()) }()
 	err := d.reloadLocked()
+	d.mu.Lock()
+	d.reloads++
 	d.lastReload = err
+	d.mu.Unlock()
 	if err != nil {
 		d.log.Error("reload failed, keeping the running config", "err", err)
 		return err
@@ -286,6 +295,7 @@ func (d *Daemon) Reload() error {
 	return nil
 }
 
+// reloadLocked loads and applies both configs; d.reloadMu is held.
 func (d *Daemon) reloadLocked() error {
 	node, err := config.LoadNode(d.opts.ConfigPath)
 	if err != nil && !errors.Is(err, config.ErrNotExist) {
@@ -311,7 +321,9 @@ func (d *Daemon) reloadLocked() error {
 	if err := d.hooks.Apply(ctx, cluster.Webhooks); err != nil {
 		return fmt.Errorf("applying webhooks: %w", err)
 	}
+	d.mu.Lock()
 	d.node, d.cluster = node, cluster
+	d.mu.Unlock()
 	d.log.Info("reloaded", "webhooks", len(cluster.Webhooks), "generation", cluster.Generation)
 	return nil
 }

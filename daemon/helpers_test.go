@@ -148,7 +148,6 @@ func rtFreeUDPPort(t testing.TB) int {
 		}
 		port := pc.LocalAddr().(*net.UDPAddr).Port
 		pc.Close()
-		// Also free for TCP? Not needed: the daemon only binds UDP.
 		if c, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			c.Close()
 			return port
@@ -302,6 +301,24 @@ func (n *rtNode) Status(t testing.TB) *daemon.Status {
 	if err != nil {
 		t.Fatalf("status: %v", err)
 	}
+	return st
+}
+
+// WaitCaughtUp waits until every webhook's cursor is at the journal's last
+// seq (everything journaled is delivered; with max_in_flight > 1 the newest
+// event can arrive before older ones) and returns that status.
+func (n *rtNode) WaitCaughtUp(t testing.TB) *daemon.Status {
+	t.Helper()
+	var st *daemon.Status
+	rtEventually(t, rtDeliverTimeout, "every webhook to catch up with the journal", func() (bool, string) {
+		st = n.Status(t)
+		for _, h := range st.Webhooks {
+			if h.Cursor != st.Journal.LastSeq {
+				return false, fmt.Sprintf("last seq %d, webhook %s at %d", st.Journal.LastSeq, h.URL, h.Cursor)
+			}
+		}
+		return true, ""
+	})
 	return st
 }
 
@@ -559,7 +576,7 @@ type rtReceiver struct {
 	Phase atomic.Int32
 	// respond decides the status of each request (default 200); it may
 	// block (a slow receiver).
-	respond atomic.Pointer[func(r *http.Request, attempt int) int]
+	respond atomic.Pointer[func(w http.ResponseWriter, r *http.Request, attempt int) int]
 
 	mu       sync.Mutex
 	got      []rtDelivery
@@ -600,9 +617,10 @@ func rtNewReceiverOn(t testing.TB, addr string) *rtReceiver {
 	return rc
 }
 
-// Respond sets how the receiver answers: f gets the request and the
-// 1-based number of the request; it returns the status. nil answers 200.
-func (rc *rtReceiver) Respond(f func(r *http.Request, attempt int) int) {
+// Respond sets how the receiver answers: f gets the response writer (to
+// set headers), the request and the 1-based number of the request; it
+// returns the status. nil answers 200.
+func (rc *rtReceiver) Respond(f func(w http.ResponseWriter, r *http.Request, attempt int) int) {
 	if f == nil {
 		rc.respond.Store(nil)
 		return
@@ -621,7 +639,7 @@ func (rc *rtReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Unlock()
 	status := http.StatusOK
 	if f := rc.respond.Load(); f != nil {
-		status = (*f)(r, attempt)
+		status = (*f)(w, r, attempt)
 	}
 	if status >= 200 && status < 300 {
 		d := rtDelivery{HeaderID: r.Header.Get("webhook-id"), Raw: raw, Phase: rc.Phase.Load()}

@@ -46,9 +46,25 @@ type intake struct {
 	log     *slog.Logger
 	c       *intakeCounters
 	now     func() time.Time
+	// stopping makes a reader woken by stop read what is queued and return.
+	stopping atomic.Bool
 }
 
 const batchSize = 32
+
+// maxDrain bounds how long a stopping reader keeps reading its queue, in
+// case senders never pause.
+const maxDrain = 5 * time.Second
+
+// stop makes every reader read the datagrams already queued in its socket
+// (the kernel accepted them for us; closing the socket would drop them) and
+// then return. The caller waits for the readers before closing the sockets.
+func (in *intake) stop() {
+	in.stopping.Store(true)
+	for _, c := range in.conns {
+		c.SetReadDeadline(time.Now()) // wakes a blocked read
+	}
+}
 
 // run reads conn until it is closed.
 func (in *intake) run(conn net.PacketConn) error {
@@ -65,11 +81,31 @@ func (in *intake) run(conn net.PacketConn) error {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
+			if errors.Is(err, os.ErrDeadlineExceeded) && in.stopping.Load() {
+				in.drain(pc, conn, msgs)
+				return nil
+			}
 			var errno syscall.Errno
 			if errors.As(err, &errno) && (errno == syscall.EINTR || errno == syscall.EAGAIN) {
 				continue
 			}
 			return fmt.Errorf("intake: read %s: %w", conn.LocalAddr(), err)
+		}
+		now := in.now()
+		for i := range msgs[:n] {
+			in.handle(msgs[i].Buffers[0][:msgs[i].N], msgs[i].Addr, now)
+		}
+	}
+}
+
+// drain reads, without waiting, what is queued in conn until it is empty.
+func (in *intake) drain(pc *ipv6.PacketConn, conn net.PacketConn, msgs []ipv6.Message) {
+	conn.SetReadDeadline(time.Time{})
+	until := time.Now().Add(maxDrain)
+	for time.Now().Before(until) {
+		n, err := pc.ReadBatch(msgs, syscall.MSG_DONTWAIT)
+		if err != nil || n == 0 {
+			return
 		}
 		now := in.now()
 		for i := range msgs[:n] {

@@ -1,12 +1,15 @@
 package daemon_test
 
 // Lifecycle tests against the real binary: invalid configs, sd_notify,
-// socket activation, the pid file and the legacy glustereventsd alias, and
-// IPv4/IPv6 intake. Helpers are in helpers_test.go.
+// socket activation, the pid file and the legacy glustereventsd alias,
+// IPv4/IPv6 intake, and status and watchdog during a slow reload. Helpers
+// are in helpers_test.go.
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +19,11 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 // TestInvalidConfigKeepsRunning: a cluster config with an unknown key is
@@ -28,6 +34,9 @@ import (
 func TestInvalidConfigKeepsRunning(t *testing.T) {
 	t.Parallel()
 	n := rtNewNode(t)
+	// The legacy body's nodeid is glusterd's UUID.
+	const uuid = "3f1c6f0e-6a2b-4b8e-9c41-0d5e2a7b9c10"
+	rtWriteFileAtomic(t, filepath.Join(n.Dir, "glusterd", "glusterd.info"), "UUID="+uuid+"\noperating-version=100000\n")
 	oldRC := rtNewReceiver(t)
 	newRC := rtNewReceiver(t)
 	n.WriteCluster(t, rtHook{URL: oldRC.URL, Format: "legacy"})
@@ -36,6 +45,12 @@ func TestInvalidConfigKeepsRunning(t *testing.T) {
 	s := rtNewSender(t)
 	s.SendMarker(t, n.Addr4(), "before")
 	oldRC.WaitMarker("before")
+	// glustereventsd's body, byte for byte: json.dumps(sort_keys=True)
+	// with "force" made a boolean; no Standard Webhooks headers.
+	want := fmt.Sprintf(`{"event": "VOLUME_START", "message": {"force": false, "name": "before"}, "nodeid": "%s", "ts": %d}`, uuid, rtEventTS)
+	if d := oldRC.Got()[0]; string(d.Raw) != want || d.HeaderID != "" {
+		t.Errorf("legacy body %s (webhook-id %q), want %s and no webhook-id", d.Raw, d.HeaderID, want)
+	}
 
 	// Line 3 has the unknown key; the webhook would move to newRC.
 	bad := "version = 1\nlog-level = \"INFO\"\nbogus_key = 1\n" +
@@ -257,12 +272,7 @@ func checkMonotonic(t *testing.T, msg string, start int64) {
 func TestSocketActivation(t *testing.T) {
 	t.Parallel()
 	sa, err := exec.LookPath("systemd-socket-activate")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("systemd-socket-activate is required in CI (Debian package systemd): %v", err)
-		}
-		t.Skipf("systemd-socket-activate not installed: %v", err)
-	}
+	testenv.Require(t, err == nil, "systemd-socket-activate (Debian package systemd)")
 	n := rtNewNode(t)
 	configured := n.Port
 	n.Port = rtFreeUDPPort(t) // the activated socket
@@ -335,24 +345,54 @@ func TestPidFileLocked(t *testing.T) {
 		t.Errorf("the config's pid_file %s was written although -p overrides it", n.PIDFile)
 	}
 
+	// Watch the pid file the whole time the second daemons try to start.
+	stopWatch := make(chan struct{})
+	watchDone := make(chan []string)
+	go func() {
+		var seen []string
+		for {
+			b, err := os.ReadFile(pidFile)
+			if got := strings.TrimSpace(string(b)); err != nil || got != first {
+				seen = append(seen, fmt.Sprintf("%q (err %v)", got, err))
+			}
+			select {
+			case <-stopWatch:
+				watchDone <- seen
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+
 	// The second daemon has its own node (port, socket, state) but the
-	// same pid file, given once with -p and once through pid_file.
+	// same pid file: given with -p, through pid_file, and with the
+	// legacy alias's --pid-file.
 	n2 := rtNewNode(t)
-	second := []*exec.Cmd{exec.Command(rtBinary(t), "--config", n2.NodePath, "daemon", "-p", pidFile)}
 	n3 := rtNewNode(t)
 	n3.PIDFile = pidFile
 	n3.WriteNodeConfig(t)
-	second = append(second, exec.Command(rtBinary(t), "--config", n3.NodePath, "daemon"))
-	for _, cmd := range second {
-		p2 := rtStart(t, cmd)
+	second := []struct {
+		cmd *exec.Cmd
+		env []string
+	}{
+		{exec.Command(rtBinary(t), "--config", n2.NodePath, "daemon", "-p", pidFile), nil},
+		{exec.Command(rtBinary(t), "--config", n3.NodePath, "daemon"), nil},
+		{exec.Command(alias, "--pid-file", pidFile), []string{"GLUSTER_EVENTING_CONFIG=" + n2.NodePath}},
+	}
+	for _, sc := range second {
+		p2 := rtStart(t, sc.cmd, sc.env...)
 		code := p2.ExitCode(rtStartTimeout)
 		e := p2.Stderr.String()
 		if code == 0 || !strings.Contains(e, pidFile) || !strings.Contains(e, "locked") || !strings.Contains(e, "pid "+first) {
-			t.Errorf("%v: exit %d, want non-zero and an error naming %s as locked by pid %s:\n%s", cmd.Args, code, pidFile, first, e)
+			t.Errorf("%v: exit %d, want non-zero and an error naming %s as locked by pid %s:\n%s", sc.cmd.Args, code, pidFile, first, e)
 		}
 		if got := readPID(); got != first {
-			t.Errorf("after %v the pid file holds %q, want %s", cmd.Args, got, first)
+			t.Errorf("after %v the pid file holds %q, want %s", sc.cmd.Args, got, first)
 		}
+	}
+	close(stopWatch)
+	if seen := <-watchDone; len(seen) > 0 {
+		t.Errorf("while the second daemons tried to start, the pid file held %s; want always %s", strings.Join(seen, ", "), first)
 	}
 	if st := n.Status(t); st.PID != p.Pid() {
 		t.Errorf("the first daemon's status reports pid %d", st.PID)
@@ -389,7 +429,11 @@ func TestIPv4AndIPv6Intake(t *testing.T) {
 			p.WaitReady(n)
 			s.SendMarker(t, n.Addr4(), "via-ipv4")
 			rtEventually(t, rtDeliverTimeout, "the IPv4 datagram to be journaled", func() (bool, string) {
-				return n.Status(t).Journal.LastSeq == 1, ""
+				st := n.Status(t)
+				if st.Intake.Denied > 0 {
+					t.Fatalf("the IPv4 sender was denied: %+v", st.Intake)
+				}
+				return st.Journal.LastSeq == 1, fmt.Sprintf("%+v", st.Intake)
 			})
 			s.SendMarker(t, n.Addr6(), "via-ipv6")
 			var got []string
@@ -413,4 +457,95 @@ func TestIPv4AndIPv6Intake(t *testing.T) {
 			p.Stop()
 		})
 	}
+}
+
+// TestStatusAndWatchdogDuringSlowReload: a reload that restarts a webhook
+// waits for that webhook's attempt in flight (up to 30 s). Meanwhile the
+// status API must answer and WATCHDOG=1 must keep coming, or systemd
+// (WatchdogSec=30s in the unit) kills a daemon that is merely reloading.
+func TestStatusAndWatchdogDuringSlowReload(t *testing.T) {
+	t.Parallel()
+	n := rtNewNode(t)
+	rc := rtNewReceiver(t)
+	release := make(chan struct{})
+	held := make(chan struct{})
+	var heldOnce sync.Once
+	rc.Respond(func(_ http.ResponseWriter, r *http.Request, _ int) int {
+		heldOnce.Do(func() { close(held) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		return http.StatusOK
+	})
+	hook := rtHook{URL: rc.URL, Format: "standard", Timeout: "25s"}
+	n.WriteCluster(t, hook)
+	l := rtListenNotify(t)
+	cmd := exec.Command("/bin/sh", "-c", `WATCHDOG_PID=$$ exec "$0" "$@"`, rtBinary(t), "--config", n.NodePath, "daemon")
+	p := rtStart(t, cmd, "NOTIFY_SOCKET="+l.Path, "WATCHDOG_USEC=1000000")
+	p.WaitReady(n)
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+
+	rtNewSender(t).SendMarker(t, n.Addr4(), "held")
+	select {
+	case <-held:
+	case <-time.After(rtDeliverTimeout):
+		t.Fatal("the webhook attempt never arrived")
+	}
+	// Changing the webhook restarts its worker: the reload now waits for
+	// the held attempt, as long as we hold it.
+	hook.Timeout = "26s"
+	n.WriteCluster(t, hook)
+	p.Signal(syscall.SIGHUP)
+	var reloading int
+	rtEventually(t, rtDeliverTimeout, "RELOADING=1", func() (bool, string) {
+		all := l.All()
+		reloading = slices.IndexFunc(all, func(m string) bool { return strings.HasPrefix(m, "RELOADING=1") })
+		return reloading >= 0, fmt.Sprintf("%q", all)
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := n.Client().Status(ctx); err != nil {
+		t.Errorf("status while a reload waits for a webhook attempt: %v", err)
+	}
+	watchdogs := func() (int, bool) {
+		all := l.All()
+		k, ready := 0, false
+		for _, m := range all[reloading+1:] {
+			if strings.HasPrefix(m, "WATCHDOG=1") {
+				k++
+			}
+			ready = ready || strings.HasPrefix(m, "READY=1")
+		}
+		return k, ready
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		k, ready := watchdogs()
+		if ready {
+			t.Fatalf("the reload finished although the attempt is still held")
+		}
+		if k >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d WATCHDOG=1 in 10 s while a reload waits for a webhook attempt (watchdog interval 1 s): %q", k, l.All())
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(release)
+	rtEventually(t, rtDeliverTimeout, "READY=1 after the reload", func() (bool, string) {
+		_, ready := watchdogs()
+		return ready, fmt.Sprintf("%q", l.All())
+	})
+	rc.WaitMarker("held")
+	p.Stop()
 }

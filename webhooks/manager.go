@@ -65,9 +65,9 @@ func NewManager(opts Options) (*Manager, error) {
 
 // Apply makes the running webhooks those of hooks, matched by URL:
 //   - an unchanged webhook keeps running untouched;
-//   - a changed one is stopped and started again at its persisted cursor
-//     and retry schedule (a change also enables a webhook its receiver
-//     disabled with 410 Gone);
+//   - a changed one is stopped and started again at its persisted cursor;
+//     the records it was retrying go out at once with a fresh attempt
+//     count, and a webhook its receiver disabled with 410 Gone is enabled;
 //   - a removed one is stopped and its cursor and state are deleted;
 //   - a new one starts with the events journaled from now on.
 //
@@ -138,8 +138,8 @@ func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 	return err
 }
 
-// enable clears a persisted 410 Gone of the webhook with this URL, whose
-// worker is stopped.
+// enable clears a persisted 410 Gone and the retry backoff of the webhook
+// with this URL, whose worker is stopped.
 func (m *Manager) enable(u string) error {
 	name := ConsumerName(u)
 	j := m.opts.Journal
@@ -148,10 +148,16 @@ func (m *Manager) enable(u string) error {
 		return fmt.Errorf("webhooks: enable %s: %w", displayURL(u), err)
 	}
 	st, err := decodeState(b)
-	if err != nil || !st.Disabled {
+	if err != nil || (!st.Disabled && len(st.Retries) == 0) {
 		return nil // an unreadable state is discarded by the worker
 	}
+	// A changed config is a fresh start for the records being retried:
+	// they go out at once with a new attempt count, instead of waiting out
+	// the backoff (or the dead-letter count) the old settings earned.
 	st.Disabled, st.DisabledAt = false, time.Time{}
+	for i := range st.Retries {
+		st.Retries[i].Attempts, st.Retries[i].NextAt = 0, time.Time{}
+	}
 	if b, err = encodeState(&st); err == nil {
 		err = j.PutState(name, b)
 	}

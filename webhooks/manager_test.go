@@ -356,3 +356,28 @@ func TestSameWebhook(t *testing.T) {
 		}
 	}
 }
+
+// Changing a webhook's settings restarts its retries at once: someone who
+// fixes a broken webhook does not wait out the backoff the old settings
+// earned (here an hour of Retry-After).
+func TestChangeResetsBackoff(t *testing.T) {
+	j := openTestJournal(t)
+	var fail atomic.Bool
+	fail.Store(true)
+	rv := newReceiver(t, false, func(w http.ResponseWriter, r *http.Request, n int, seq uint64) int {
+		if fail.Load() {
+			w.Header().Set("Retry-After", "3600")
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	m := newTestManager(t, j)
+	hook := testHook(rv.url())
+	apply(t, m, hook)
+	appendEvents(t, j, 3)
+	waitFor(t, 10*time.Second, "a failed attempt", func() bool { return healthOf(t, m, rv.url()).Failed == 1 })
+	fail.Store(false)
+	hook.Timeout = config.Duration(7 * time.Second)
+	apply(t, m, hook)
+	waitFor(t, 30*time.Second, "all three delivered", func() bool { return healthOf(t, m, rv.url()).Cursor == 3 })
+}
