@@ -64,7 +64,9 @@ type Journal struct {
 	// MaxBytes and MaxAge bound retention; the oldest events go first.
 	MaxBytes Size     `toml:"max_bytes"`
 	MaxAge   Duration `toml:"max_age"`
-	// CommitDelay is how long a group commit waits to collect events.
+	// CommitDelay is how long a group commit waits to collect events; 0
+	// commits as soon as the previous commit is done (groups then form
+	// from what arrives during an fsync), which gives the lowest latency.
 	CommitDelay Duration `toml:"commit_delay"`
 }
 
@@ -84,7 +86,7 @@ func DefaultNode() *Node {
 		Journal: Journal{
 			MaxBytes:    1 * GiB,
 			MaxAge:      Duration(7 * 24 * time.Hour),
-			CommitDelay: Duration(2 * time.Millisecond),
+			CommitDelay: 0,
 		},
 	}
 }

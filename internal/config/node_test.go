@@ -130,7 +130,7 @@ allow_sources = []               # CIDRs or IPs; empty = accept all; "loopback" 
 [journal]
 max_bytes = "1GiB"
 max_age = "168h"
-commit_delay = "2ms"
+commit_delay = "0s"
 `, func(*Node) {}},
 		{"everything changed", `version = 1
 listen = ["0.0.0.0:24009", "[fe80::1%eth0]:55555", ":55556", "localhost:55557"]

@@ -480,12 +480,29 @@ func (j *Journal) run() {
 // MaxBatch records are pending. It reports false once reqs is closed and
 // drained.
 func (j *Journal) collect(batch []*request, timer *time.Timer) ([]*request, bool) {
+	if len(batch) == 0 {
+		// Only cursor and state writes are pending: they wait up to
+		// consumerDelay for an append to ride with, which saves a commit
+		// (and its fsyncs) per delivered event. An append ends the wait.
+		timer.Reset(consumerDelay)
+		select {
+		case r, ok := <-j.reqs:
+			timer.Stop()
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, r)
+		case <-timer.C:
+			return batch, true
+		}
+	}
 	n := 0
 	for _, r := range batch {
 		n += len(r.data)
 	}
 	if j.delay < 0 {
-		// No waiting: take only what is already queued.
+		// No waiting: take only what is already queued. Groups still form
+		// under load, from what arrives while the previous commit syncs.
 		for n < j.maxBatch {
 			select {
 			case r, ok := <-j.reqs:
@@ -500,13 +517,7 @@ func (j *Journal) collect(batch []*request, timer *time.Timer) ([]*request, bool
 		}
 		return batch, true
 	}
-	// Only cursor and state writes pending: they may wait longer for
-	// company, which saves the fsyncs of a commit per delivered event.
-	delay := j.delay
-	if len(batch) == 0 {
-		delay = max(delay, consumerDelay)
-	}
-	timer.Reset(delay)
+	timer.Reset(j.delay)
 	defer timer.Stop()
 	for n < j.maxBatch {
 		select {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -706,5 +707,34 @@ func TestAppendContextCanceled(t *testing.T) {
 	}
 	if err := j.Flush(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An append must not wait for the cursor writes' longer grouping delay: a
+// pending SetCursor once held every event back by consumerDelay, which is
+// webhook latency. Fake time (synctest) makes the check exact.
+func TestAppendDoesNotWaitForCursorDelay(t *testing.T) {
+	for _, delay := range []time.Duration{-1, time.Millisecond} {
+		synctest.Test(t, func(t *testing.T) {
+			j, err := Open(filepath.Join(t.TempDir(), "j.db"), Options{CommitDelay: delay})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			if _, err := j.Append(t.Context(), []byte("a")); err != nil {
+				t.Fatal(err)
+			}
+			if err := j.SetCursor("c", 1); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait() // the committer now waits for company for the cursor
+			start := time.Now()
+			if _, err := j.Append(t.Context(), []byte("b")); err != nil {
+				t.Fatal(err)
+			}
+			if waited := time.Since(start); waited > max(delay, 0) {
+				t.Errorf("CommitDelay %v: append waited %v of fake time (consumerDelay is %v)", delay, waited, consumerDelay)
+			}
+		})
 	}
 }
