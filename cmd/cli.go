@@ -1,7 +1,9 @@
 package cmd
 
+import "github.com/gluster/gluster-eventing/internal/config"
+
 // DefaultNodeConfig is the node-local config file (a package conffile).
-const DefaultNodeConfig = "/etc/gluster-eventing/gluster-eventing.toml"
+const DefaultNodeConfig = config.DefaultNodePath
 
 // Globals are the flags every command accepts.
 type Globals struct {

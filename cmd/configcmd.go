@@ -72,9 +72,9 @@ func (c *ConfigSetCmd) Run(env *Env, g *Globals) error {
 		}
 		restart = r
 		return nil
-	}, "config updated")
+	}, "config updated", nil)
 	if err == nil && restart {
-		fmt.Fprintf(env.Stderr, "%s: hint: restart the daemon on every node for %s to take effect; Gluster's C emitters always send to 55555\n", ProgMain, c.Name)
+		fmt.Fprintf(env.Stderr, "%s: note: %s is kept for gluster-eventsapi compatibility; the daemon listens on the node config's \"listen\" addresses, and Gluster's C emitters always send to 55555\n", ProgMain, c.Name)
 	}
 	return err
 }
@@ -94,7 +94,7 @@ func (c *ConfigResetCmd) Run(env *Env, g *Globals) error {
 			return errorf(ExitNoChange, "%s is already the default", c.Name)
 		}
 		return nil
-	}, "config reset")
+	}, "config reset", nil)
 }
 
 func configErr(err error) error {

@@ -23,24 +23,29 @@ const (
 	ExitNotImplemented    ExitCode = 12 // the command exists but is not built yet
 )
 
-// ExitCodes lists every code with its meaning, for help text and man pages.
-var ExitCodes = []struct {
+// ExitCodeInfo is one row of the exit status table.
+type ExitCodeInfo struct {
 	Code    ExitCode
 	Meaning string
-}{
-	{ExitOK, "success"},
-	{ExitError, "error"},
-	{ExitNoChange, "nothing to change: the value is already set or already the default"},
-	{ExitAllNodesFailed, "the command failed on every node"},
-	{ExitPartial, "the command failed on some nodes"},
-	{ExitWebhookExists, "the webhook already exists"},
-	{ExitWebhookMissing, "the webhook does not exist"},
-	{ExitInvalidConfig, "invalid configuration name, value or file"},
-	{ExitWebhookSyncFailed, "the webhook change could not be synced to the peers"},
-	{ExitConfigSyncFailed, "the config change could not be synced to the peers"},
-	{ExitUsage, "usage error"},
-	{ExitUnreachable, "the local daemon is not reachable"},
-	{ExitNotImplemented, "the command is not implemented yet"},
+}
+
+// ExitCodes returns every code with its meaning, for help text and man pages.
+func ExitCodes() []ExitCodeInfo {
+	return []ExitCodeInfo{
+		{ExitOK, "success"},
+		{ExitError, "error"},
+		{ExitNoChange, "nothing to change: the value is already set or already the default"},
+		{ExitAllNodesFailed, "the command failed on every node"},
+		{ExitPartial, "the command failed on some nodes"},
+		{ExitWebhookExists, "the webhook already exists"},
+		{ExitWebhookMissing, "the webhook does not exist"},
+		{ExitInvalidConfig, "invalid configuration name, value or file"},
+		{ExitWebhookSyncFailed, "the webhook change could not be synced to the peers"},
+		{ExitConfigSyncFailed, "the config change could not be synced to the peers"},
+		{ExitUsage, "usage error"},
+		{ExitUnreachable, "the local daemon is not reachable"},
+		{ExitNotImplemented, "the command is not implemented yet"},
+	}
 }
 
 // Error is an error with an exit code and hints for the user.
@@ -48,6 +53,9 @@ type Error struct {
 	Code  ExitCode
 	Err   error
 	Hints []string
+	// Printed says the command already wrote its JSON result (which holds
+	// the error) to stdout: report then prints only to stderr.
+	Printed bool
 }
 
 func (e *Error) Error() string { return e.Err.Error() }

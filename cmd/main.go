@@ -49,7 +49,10 @@ type VersionInfo struct {
 }
 
 // Env is what a command may use from its surroundings. Commands get it by
-// kong binding; nothing reads os.Stdout or os.Getenv behind its back.
+// kong binding and write only to its Stdout and Stderr. (The environment
+// variables of the protocols it speaks, NOTIFY_SOCKET, WATCHDOG_USEC,
+// LISTEN_FDS, are read by go-systemd, and kong reads
+// GLUSTER_EVENTING_CONFIG.)
 type Env struct {
 	Ctx     context.Context
 	Prog    Program
@@ -143,7 +146,7 @@ func description(p Program) string {
 	case ProgLegacyAPI:
 		return "Manage Gluster eventing webhooks and config (gluster-eventing, gluster-eventsapi compatible)."
 	case ProgPeerHelper:
-		return "Node-side half of gluster-eventing's cluster commands, run by glusterd's system:: execute."
+		return "Node-side half of gluster-eventing's cluster commands, run by glusterd's system:: execute (for now the whole command line; its node-* commands come with cluster sync)."
 	}
 	return "Gluster eventing: lossless intake of Gluster events, durable journal, webhooks, D-Bus, HTTP API."
 }
@@ -165,7 +168,7 @@ func (env *Env) report(asJSON bool, err error) int {
 		code = ExitCode(ec.ExitCode())
 	}
 	msg := strings.TrimSuffix(err.Error(), ".")
-	if asJSON {
+	if asJSON && (e == nil || !e.Printed) {
 		out := map[string]any{"output": "", "error": msg, "exit_code": int(code)}
 		if len(hints) > 0 {
 			out["hints"] = hints

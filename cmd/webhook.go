@@ -2,8 +2,11 @@ package cmd
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"text/tabwriter"
 	"time"
 
@@ -25,6 +28,10 @@ type webhookFlags struct {
 }
 
 func (f *webhookFlags) apply(w *config.Webhook) {
+	if f.Format != "" && f.Format != w.Format {
+		// Each format has its own secret: switching drops the other's.
+		w.Secret, w.SigningSecret = "", ""
+	}
 	if f.BearerToken != "" {
 		w.Token = f.BearerToken
 	}
@@ -58,9 +65,10 @@ type WebhookAddCmd struct {
 }
 
 func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
+	out := map[string]any{}
 	return changeCluster(env, g, func(cl *config.Cluster) error {
 		if cl.Webhook(c.URL) != nil {
-			return errorf(ExitWebhookExists, "webhook %s already exists", c.URL)
+			return errorf(ExitWebhookExists, "webhook %s already exists", config.RedactURL(c.URL))
 		}
 		w := config.DefaultWebhook()
 		w.URL = c.URL
@@ -69,9 +77,28 @@ func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
 			w.Format = config.FormatLegacy
 		}
 		c.apply(&w)
+		if err := signStandard(&w, out); err != nil {
+			return err
+		}
 		cl.Webhooks = append(cl.Webhooks, w)
 		return nil
-	}, "webhook added")
+	}, "webhook added", out)
+}
+
+// signStandard gives a standard webhook without a signing secret a new
+// random one, so that standard bodies are always signed; out carries it to
+// the output, the only place it is ever shown.
+func signStandard(w *config.Webhook, out map[string]any) error {
+	if w.Format != config.FormatStandard || w.SigningSecret != "" {
+		return nil
+	}
+	var key [32]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		return fmt.Errorf("generating a signing secret: %w", err)
+	}
+	w.SigningSecret = "whsec_" + base64.StdEncoding.EncodeToString(key[:])
+	out["signing_secret"] = w.SigningSecret
+	return nil
 }
 
 // WebhookModCmd changes a webhook's settings; flags left out keep their value.
@@ -81,14 +108,15 @@ type WebhookModCmd struct {
 }
 
 func (c *WebhookModCmd) Run(env *Env, g *Globals) error {
+	out := map[string]any{}
 	return changeCluster(env, g, func(cl *config.Cluster) error {
 		w := cl.Webhook(c.URL)
 		if w == nil {
 			return missingWebhook(c.URL)
 		}
 		c.apply(w)
-		return nil
-	}, "webhook modified")
+		return signStandard(w, out)
+	}, "webhook modified", out)
 }
 
 // WebhookDelCmd deletes a webhook.
@@ -105,18 +133,19 @@ func (c *WebhookDelCmd) Run(env *Env, g *Globals) error {
 			}
 		}
 		return missingWebhook(c.URL)
-	}, "webhook deleted")
+	}, "webhook deleted", nil)
 }
 
 func missingWebhook(url string) error {
-	return &Error{Code: ExitWebhookMissing, Err: fmt.Errorf("webhook %s does not exist", url),
+	return &Error{Code: ExitWebhookMissing, Err: fmt.Errorf("webhook %s does not exist", config.RedactURL(url)),
 		Hints: []string{"'gluster-eventing webhook-list' shows the configured webhooks"}}
 }
 
 // changeCluster applies fn to the cluster config under its lock, writes it
-// atomically and has the local daemon reload. Cluster-wide propagation
-// comes with the sync issue; this is the node-local half.
-func changeCluster(env *Env, g *Globals, fn func(*config.Cluster) error, done string) error {
+// atomically and has the local daemon reload. What fn puts in extra is
+// added to the output. Cluster-wide propagation comes with the sync issue;
+// this is the node-local half.
+func changeCluster(env *Env, g *Globals, fn func(*config.Cluster) error, done string, extra map[string]any) error {
 	node, err := loadNode(g)
 	if err != nil {
 		return err
@@ -139,12 +168,16 @@ func changeCluster(env *Env, g *Globals, fn func(*config.Cluster) error, done st
 			return env.printJSON(legacyNodeTable("sync", reloadErr == nil, errText(reloadErr)))
 		}
 		out := map[string]any{"ok": true, "generation": cl.Generation, "config": path, "reloaded": reloadErr == nil}
+		maps.Copy(out, extra)
 		if reloadErr != nil {
 			out["reload_error"] = reloadErr.Error()
 		}
 		return env.printJSON(out)
 	}
 	fmt.Fprintf(env.Stdout, "%s (config generation %d)\n", done, cl.Generation)
+	if secret, ok := extra["signing_secret"]; ok {
+		fmt.Fprintf(env.Stdout, "signing secret (give it to the receiver; it is not shown again): %s\n", secret)
+	}
 	if reloadErr != nil {
 		fmt.Fprintf(env.Stderr, "%s: warning: the local daemon did not reload: %v\n", ProgMain, reloadErr)
 	}
@@ -219,6 +252,12 @@ func loadCluster(g *Globals) (*config.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	return clusterOf(node)
+}
+
+// clusterOf reads the cluster config a node config points to; a missing
+// file means the defaults.
+func clusterOf(node *config.Node) (*config.Cluster, error) {
 	cl, err := config.LoadCluster(node.ClusterConfigPath())
 	if err != nil && !errors.Is(err, config.ErrNotExist) {
 		return nil, &Error{Code: ExitInvalidConfig, Err: err}
@@ -233,15 +272,16 @@ type WebhookTestCmd struct {
 }
 
 func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
-	cl, err := loadCluster(g)
-	if err != nil {
-		return err
-	}
 	node, err := loadNode(g)
 	if err != nil {
 		return err
 	}
+	cl, err := clusterOf(node)
+	if err != nil {
+		return err
+	}
 	w := config.DefaultWebhook()
+	w.Format = config.FormatStandard
 	if g.Legacy {
 		w.Format = config.FormatLegacy
 	}
@@ -250,44 +290,36 @@ func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
 	}
 	w.URL = c.URL
 	c.apply(&w)
-	if err := (&config.Cluster{Version: config.SchemaVersion, LogLevel: "INFO", Port: 55555, Webhooks: []config.Webhook{w}}).Validate(); err != nil {
+	if err := w.Validate(); err != nil {
 		return &Error{Code: ExitInvalidConfig, Err: err}
 	}
-	status, err := webhooks.Test(env.Ctx, w, nodeIDFor(node), versionString(env.Version))
-	ok := err == nil && status >= 200 && status < 300
-	if g.JSON {
-		if g.Legacy {
-			msg := errText(err)
-			if err == nil && !ok {
-				msg = fmt.Sprintf("HTTP %d", status)
-			}
-			return env.printJSON(legacyNodeTable("webhook", ok, msg))
+	nodeID, ok := daemon.LookupNodeID(node.GlusterdWorkdir, node.StateDir)
+	if !ok {
+		nodeID = "00000000-0000-0000-0000-000000000000" // no glusterd and the daemon never ran here
+	}
+	status, err := webhooks.Test(env.Ctx, w, nodeID, versionString(env.Version))
+	if err == nil && (status < 200 || status > 299) {
+		err = fmt.Errorf("webhook test %s: HTTP %d", config.RedactURL(w.URL), status)
+	}
+	switch {
+	case g.JSON && g.Legacy:
+		if perr := env.printJSON(legacyNodeTable("webhook", err == nil, errText(err))); perr != nil {
+			return perr
 		}
-		out := map[string]any{"url": w.Redacted().URL, "ok": ok, "status": status}
+	case g.JSON:
+		out := map[string]any{"url": config.RedactURL(w.URL), "ok": err == nil, "status": status}
 		if err != nil {
 			out["error"] = err.Error()
 		}
 		if perr := env.printJSON(out); perr != nil {
 			return perr
 		}
-	} else if err == nil {
-		fmt.Fprintf(env.Stdout, "%s: HTTP %d\n", w.Redacted().URL, status)
+	case err == nil:
+		fmt.Fprintf(env.Stdout, "%s: HTTP %d\n", config.RedactURL(w.URL), status)
 	}
-	switch {
-	case err != nil:
-		return &Error{Code: ExitAllNodesFailed, Err: fmt.Errorf("webhook test: %w", err)}
-	case !ok:
-		return &Error{Code: ExitAllNodesFailed, Err: fmt.Errorf("webhook test: HTTP %d", status)}
+	if err != nil {
+		// gluster-eventsapi: 3 when the test failed on every node.
+		return &Error{Code: ExitAllNodesFailed, Err: err, Printed: g.JSON}
 	}
 	return nil
-}
-
-// nodeIDFor is the node's id as the daemon publishes it: glusterd's UUID,
-// else the daemon's own.
-func nodeIDFor(node *config.Node) string {
-	id, err := daemon.NodeID(node.GlusterdWorkdir, node.StateDir)
-	if err != nil {
-		return "00000000-0000-0000-0000-000000000000"
-	}
-	return id
 }

@@ -90,7 +90,7 @@ func (d *Daemon) status() Status {
 		},
 		EventsLog: d.node.EventsLog,
 	}
-	for _, r := range gfevent.Reasons {
+	for _, r := range gfevent.Reasons() {
 		s.Intake.Rejected[r.String()] = c.Rejected[r].Load()
 	}
 	if d.lastReload != nil {

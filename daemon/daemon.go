@@ -66,6 +66,10 @@ type Daemon struct {
 	cluster    *config.Cluster
 	reloads    uint64
 	lastReload error
+	stopping   bool
+	configSum  string // of both files as last loaded; the watcher skips no-ops
+
+	runCtx context.Context // ends when the daemon stops
 }
 
 // Run runs the daemon until ctx is done or SIGTERM/SIGINT arrives. SIGHUP and
@@ -77,7 +81,18 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
-	d := &Daemon{opts: opts, level: new(slog.LevelVar), started: time.Now(), peers: &peerAddrs{gluster: &gluster.CLI{}}}
+	// Signals first: Gluster's tools send SIGUSR2 to the pid in the pid
+	// file, which exists long before READY; a reload asked for during
+	// start-up is done once the daemon runs, instead of killing it.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+
+	// runCtx ends when the daemon stops; background work (reloads
+	// included) derives from it.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d := &Daemon{opts: opts, level: new(slog.LevelVar), started: time.Now(), peers: &peerAddrs{gluster: &gluster.CLI{}}, runCtx: runCtx}
 	d.log = newLogger(opts.Stderr, d.level, opts.Getenv)
 	d.notify = newNotifier(d.log)
 	defer func() {
@@ -116,6 +131,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	d.cluster = cluster
+	d.configSum = configSum(opts.ConfigPath, node.ClusterConfigPath())
 	d.level.Set(parseLevel(node.LogLevel, cluster.LogLevel))
 
 	j, err := journal.Open(filepath.Join(node.StateDir, "journal.db"), journal.Options{
@@ -167,8 +183,6 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg, readers sync.WaitGroup
 	errc := make(chan error, len(conns)+1)
 	for _, c := range conns {
@@ -189,9 +203,6 @@ func Run(ctx context.Context, opts Options) (err error) {
 		"api", node.APISocket, "webhooks", len(cluster.Webhooks), "journal_last_seq", j.LastSeq())
 	d.notify.send("READY=1\n" + d.statusLine())
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 	var runErr error
 loop:
 	for {
@@ -207,10 +218,15 @@ loop:
 				break loop
 			}
 			d.log.Info("reload requested", "signal", s.String())
-			_ = d.Reload()
+			// In the background: a reload may wait for webhook attempts,
+			// and a SIGTERM meanwhile must still stop the daemon.
+			wg.Go(func() { _ = d.Reload() })
 		}
 	}
 
+	d.mu.Lock()
+	d.stopping = true // no READY=1 from a reload still running
+	d.mu.Unlock()
 	d.notify.send("STOPPING=1")
 	d.intake.stop() // read what is already queued in the sockets
 	readers.Wait()
@@ -239,19 +255,27 @@ func (d *Daemon) loadCluster(node *config.Node) (*config.Cluster, error) {
 	if !errors.Is(err, config.ErrNotExist) {
 		return nil, fmt.Errorf("loading cluster config: %w", err)
 	}
-	// First start: migrate Gluster's webhooks.json and config.json if any.
+	// First start: migrate Gluster's webhooks.json and config.json if any,
+	// under the config's lock, unless a command wrote the file meanwhile.
 	imported, ierr := config.ImportLegacy(filepath.Dir(path))
 	if ierr != nil {
 		return nil, fmt.Errorf("importing legacy glustereventsd config: %w", ierr)
 	}
-	if len(imported.Webhooks) == 0 && imported.Digest() == config.DefaultCluster().Digest() {
+	if imported.Digest() == config.DefaultCluster().Digest() {
 		return c, nil
 	}
-	if err := config.WriteCluster(path, imported); err != nil {
+	c, err = config.Update(path, func(cur *config.Cluster) error {
+		if cur.Digest() == config.DefaultCluster().Digest() {
+			imported.Generation = cur.Generation
+			*cur = *imported
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("writing imported config: %w", err)
 	}
-	d.log.Info("imported glustereventsd webhooks and config", "webhooks", len(imported.Webhooks), "path", path)
-	return imported, nil
+	d.log.Info("imported glustereventsd webhooks and config", "webhooks", len(c.Webhooks), "path", path)
+	return c, nil
 }
 
 func (d *Daemon) openIntake(node *config.Node) ([]net.PacketConn, error) {
@@ -282,12 +306,15 @@ func (d *Daemon) Reload() error {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
 	d.notify.send("RELOADING=1\n" + monotonicUsec())
-	defer func() { d.notify.send("READY=1\n" + d.statusLine()) }()
 	err := d.reloadLocked()
 	d.mu.Lock()
 	d.reloads++
 	d.lastReload = err
+	stopping := d.stopping
 	d.mu.Unlock()
+	if !stopping {
+		d.notify.send("READY=1\n" + d.statusLine())
+	}
 	if err != nil {
 		d.log.Error("reload failed, keeping the running config", "err", err)
 		return err
@@ -295,8 +322,10 @@ func (d *Daemon) Reload() error {
 	return nil
 }
 
-// reloadLocked loads and applies both configs; d.reloadMu is held.
+// reloadLocked loads both configs and, only when both are valid, applies
+// them; d.reloadMu is held.
 func (d *Daemon) reloadLocked() error {
+	sum := configSum(d.opts.ConfigPath, d.node.ClusterConfigPath())
 	node, err := config.LoadNode(d.opts.ConfigPath)
 	if err != nil && !errors.Is(err, config.ErrNotExist) {
 		return fmt.Errorf("node config: %w", err)
@@ -311,19 +340,28 @@ func (d *Daemon) reloadLocked() error {
 	if restart := restartNeeded(d.node, node); restart != "" {
 		d.log.Warn("changed setting needs a restart to take effect", "setting", restart)
 	}
+	// From here on the new config is applied, whatever happens: status
+	// must show what runs.
+	ctx, cancel := context.WithTimeout(d.runCtx, 30*time.Second)
+	defer cancel()
+	if err := d.hooks.Apply(ctx, cluster.Webhooks); err != nil {
+		if ctx.Err() == nil {
+			return fmt.Errorf("applying webhooks: %w", err)
+		}
+		// Attempts in flight were cancelled (after 30s, or because the
+		// daemon stops); their events go out again from the journal. The
+		// new config is in place.
+		d.log.Warn("reload cancelled webhook attempts still in flight; they will be retried", "err", err)
+	}
 	d.level.Set(parseLevel(node.LogLevel, cluster.LogLevel))
 	if d.evlog != nil {
 		d.evlog.disabled.Store(cluster.DisableEventsLog)
 	}
-	d.intake.allow.Store(d.buildAllowList(context.Background(), node))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := d.hooks.Apply(ctx, cluster.Webhooks); err != nil {
-		return fmt.Errorf("applying webhooks: %w", err)
-	}
 	d.mu.Lock()
 	d.node, d.cluster = node, cluster
+	d.configSum = sum
 	d.mu.Unlock()
+	d.intake.allow.Store(d.buildAllowList(context.Background(), node))
 	d.log.Info("reloaded", "webhooks", len(cluster.Webhooks), "generation", cluster.Generation)
 	return nil
 }

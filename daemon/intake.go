@@ -22,19 +22,15 @@ import (
 // intakeCounters are the intake's monotonic counters, exported as metrics
 // and in the status.
 type intakeCounters struct {
-	Received    atomic.Uint64 // datagrams read
-	Accepted    atomic.Uint64 // parsed and handed to the journal
-	Journaled   atomic.Uint64 // committed to the journal
-	JournalErrs atomic.Uint64 // failed journal appends (events lost)
-	Denied      atomic.Uint64 // sources not on the allow-list
-	Truncated   atomic.Uint64 // datagrams larger than the read buffer
-	Rejected    [len(rejectReasons)]atomic.Uint64
-	Flagged     atomic.Uint64 // accepted after repairs (gfevent.Repairs)
-	LastRead    atomic.Int64  // unix nanos of the last read loop turn (watchdog)
+	Received    atomic.Uint64                     // datagrams read
+	Accepted    atomic.Uint64                     // parsed and handed to the journal
+	Journaled   atomic.Uint64                     // committed to the journal
+	JournalErrs atomic.Uint64                     // failed journal appends (events lost)
+	Denied      atomic.Uint64                     // sources not on the allow-list
+	Truncated   atomic.Uint64                     // datagrams larger than the read buffer
+	Rejected    [gfevent.NumReasons]atomic.Uint64 // by gfevent.Reason
+	Flagged     atomic.Uint64                     // accepted after repairs (gfevent.Repairs)
 }
-
-// rejectReasons indexes intakeCounters.Rejected by gfevent.Reason.
-var rejectReasons = [...]gfevent.Reason{0, gfevent.ReasonEmpty, gfevent.ReasonNoType, gfevent.ReasonBadTimestamp, gfevent.ReasonBadType, gfevent.ReasonUnknownType}
 
 // intake reads datagrams from its sockets, parses them and appends every
 // accepted event to the journal. It never blocks on fsync: appends are
@@ -48,6 +44,8 @@ type intake struct {
 	now     func() time.Time
 	// stopping makes a reader woken by stop read what is queued and return.
 	stopping atomic.Bool
+	// running counts the readers in run; the watchdog wants all of them.
+	running atomic.Int32
 }
 
 const batchSize = 32
@@ -68,6 +66,8 @@ func (in *intake) stop() {
 
 // run reads conn until it is closed.
 func (in *intake) run(conn net.PacketConn) error {
+	in.running.Add(1)
+	defer in.running.Add(-1)
 	pc := ipv6.NewPacketConn(conn)
 	msgs := make([]ipv6.Message, batchSize)
 	for i := range msgs {
@@ -76,7 +76,6 @@ func (in *intake) run(conn net.PacketConn) error {
 	}
 	for {
 		n, err := pc.ReadBatch(msgs, 0)
-		in.c.LastRead.Store(in.now().UnixNano())
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -133,10 +134,12 @@ func (d *Daemon) rejectedTotal() uint64 {
 	return n
 }
 
-// healthy reports whether the intake readers are alive: they wake at least
-// on every datagram, and a socket that is idle is still fine, so only the
-// journal's liveness is checked here.
+// healthy reports whether the daemon may ping the watchdog: every intake
+// reader is still reading and the journal commits.
 func (d *Daemon) healthy() bool {
+	if int(d.intake.running.Load()) != len(d.intake.conns) {
+		return false
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return d.journal.Flush(ctx) == nil
@@ -185,13 +188,10 @@ func (p *pidFile) release() {
 // glustereventsd publishes it. Without Gluster, a UUID kept in the state dir
 // stands in.
 func NodeID(workdir, stateDir string) (string, error) {
-	if id, err := readGlusterdUUID(filepath.Join(workdir, "glusterd.info")); err == nil {
+	if id, ok := LookupNodeID(workdir, stateDir); ok {
 		return id, nil
 	}
 	path := filepath.Join(stateDir, "node-id")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
-		return strings.TrimSpace(string(b)), nil
-	}
 	var u [16]byte
 	if _, err := rand.Read(u[:]); err != nil {
 		return "", err
@@ -204,6 +204,17 @@ func NodeID(workdir, stateDir string) (string, error) {
 		return "", fmt.Errorf("node id: %w", err)
 	}
 	return id, nil
+}
+
+// LookupNodeID is NodeID without creating anything: the CLI uses it.
+func LookupNodeID(workdir, stateDir string) (string, bool) {
+	if id, err := readGlusterdUUID(filepath.Join(workdir, "glusterd.info")); err == nil {
+		return id, true
+	}
+	if b, err := os.ReadFile(filepath.Join(stateDir, "node-id")); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), true
+	}
+	return "", false
 }
 
 func readGlusterdUUID(path string) (string, error) {
@@ -222,22 +233,37 @@ func readGlusterdUUID(path string) (string, error) {
 }
 
 // activatedConns returns the UDP sockets systemd passed (LISTEN_FDS), named
-// "events" or unnamed. FilesWithNames is called once: it unsets LISTEN_*.
+// "events" or unnamed; other sockets are closed with a warning.
+// FilesWithNames is called once: it unsets LISTEN_*.
 func activatedConns(log *slog.Logger) ([]net.PacketConn, error) {
-	files := activation.FilesWithNames()
 	var conns []net.PacketConn
-	for name, fs := range files {
+	for name, fs := range activation.FilesWithNames() {
 		for _, f := range fs {
 			pc, err := net.FilePacketConn(f)
 			f.Close()
-			if err != nil {
-				log.Warn("ignoring a socket-activated fd that is not a datagram socket", "name", name, "err", err)
+			if _, udp := pc.(*net.UDPConn); err != nil || !udp || (name != "events" && name != "unknown" && name != "") {
+				if pc != nil {
+					pc.Close()
+				}
+				log.Warn("ignoring a socket-activated fd that is not the UDP events socket", "name", name, "err", err)
 				continue
 			}
 			conns = append(conns, pc)
 		}
 	}
 	return conns, nil
+}
+
+// configSum identifies the contents of the two config files (a missing
+// file counts as empty).
+func configSum(nodePath, clusterPath string) string {
+	h := sha256.New()
+	for _, p := range []string{nodePath, clusterPath} {
+		b, _ := os.ReadFile(p)
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // watchConfig reloads when either config file changes. It watches the
@@ -279,6 +305,12 @@ func (d *Daemon) watchConfig(ctx context.Context) {
 		case err := <-w.Errors:
 			d.log.Warn("config watch", "err", err)
 		case <-debounce:
+			d.mu.Lock()
+			same := d.configSum == configSum(files[0], files[1])
+			d.mu.Unlock()
+			if same {
+				continue // already applied, e.g. by the CLI's own reload
+			}
 			d.log.Info("config file changed, reloading")
 			_ = d.Reload()
 		}

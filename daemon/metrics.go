@@ -22,7 +22,7 @@ func writeMetrics(w io.Writer, s Status) {
 	in, j := s.Intake, s.Journal
 	scalar("gluster_eventing_datagrams_received_total", "counter", "UDP datagrams read by the intake.", in.Received)
 	header("gluster_eventing_datagrams_rejected_total", "counter", "Datagrams not journaled, by reason.")
-	for _, r := range gfevent.Reasons {
+	for _, r := range gfevent.Reasons() {
 		fmt.Fprintf(w, "gluster_eventing_datagrams_rejected_total{reason=%q} %d\n", r.String(), in.Rejected[r.String()])
 	}
 	fmt.Fprintf(w, "gluster_eventing_datagrams_rejected_total{reason=\"source_denied\"} %d\n", in.Denied)
@@ -56,7 +56,8 @@ func writeMetrics(w io.Writer, s Status) {
 	} {
 		header(sr.name, sr.typ, sr.help)
 		for i := range s.Webhooks {
-			fmt.Fprintf(w, "%s{url=%q} %d\n", sr.name, s.Webhooks[i].URL, sr.val(&s.Webhooks[i]))
+			h := &s.Webhooks[i]
+			fmt.Fprintf(w, "%s{webhook=%q,url=%q} %d\n", sr.name, h.ID, h.URL, sr.val(h))
 		}
 	}
 }

@@ -16,14 +16,14 @@ func TestWriteMetrics(t *testing.T) {
 		Intake:  IntakeStatus{Received: 7, Journaled: 5, Denied: 1, Rejected: map[string]uint64{"bad_type": 1}},
 		Journal: JournalStatus{Stats: journal.Stats{LastSeq: 5, FirstSeq: 1, Records: 5, Bytes: 640}},
 		Webhooks: []webhooks.Health{
-			{URL: `http://h/a"b`, State: webhooks.StateOK, Delivered: 5},
-			{URL: "http://h/down", State: webhooks.StateRetrying, QueueDepth: 5, ConsecutiveFailures: 3},
+			{URL: `http://h/a"b`, ID: "webhook:aaaa", State: webhooks.StateOK, Delivered: 5},
+			{URL: "http://h/down", ID: "webhook:bbbb", State: webhooks.StateRetrying, QueueDepth: 5, ConsecutiveFailures: 3},
 		},
 	}
 	var b strings.Builder
 	writeMetrics(&b, st)
 	out := b.String()
-	sample := regexp.MustCompile(`^[a-z_]+(\{[a-z_]+="(?:[^"\\]|\\.)*"\})? -?[0-9.e+]+$`)
+	sample := regexp.MustCompile(`^[a-z_]+(\{[a-z_]+="(?:[^"\\]|\\.)*"(,[a-z_]+="(?:[^"\\]|\\.)*")*\})? -?[0-9.e+]+$`)
 	typed := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
@@ -48,10 +48,10 @@ func TestWriteMetrics(t *testing.T) {
 		`gluster_eventing_datagrams_rejected_total{reason="unknown_type"} 0` + "\n",
 		`gluster_eventing_datagrams_rejected_total{reason="source_denied"} 1` + "\n",
 		"gluster_eventing_journal_bytes 640\n",
-		`gluster_eventing_webhook_delivered_total{url="http://h/a\"b"} 5` + "\n",
-		`gluster_eventing_webhook_queue_depth{url="http://h/down"} 5` + "\n",
-		`gluster_eventing_webhook_up{url="http://h/down"} 0` + "\n",
-		`gluster_eventing_webhook_up{url="http://h/a\"b"} 1` + "\n",
+		`gluster_eventing_webhook_delivered_total{webhook="webhook:aaaa",url="http://h/a\"b"} 5` + "\n",
+		`gluster_eventing_webhook_queue_depth{webhook="webhook:bbbb",url="http://h/down"} 5` + "\n",
+		`gluster_eventing_webhook_up{webhook="webhook:bbbb",url="http://h/down"} 0` + "\n",
+		`gluster_eventing_webhook_up{webhook="webhook:aaaa",url="http://h/a\"b"} 1` + "\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("metrics lack %q", want)

@@ -92,12 +92,16 @@ func (d *Daemon) refreshPeers(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			// Under reloadMu, so that a reload's allow-list is never
+			// replaced by one built from the config it replaced.
+			d.reloadMu.Lock()
 			d.mu.Lock()
 			node := d.node
 			d.mu.Unlock()
 			if node.AllowsPeers() {
 				d.intake.allow.Store(d.buildAllowList(ctx, node))
 			}
+			d.reloadMu.Unlock()
 		}
 	}
 }

@@ -398,7 +398,7 @@ func TestMalformedCorpus(t *testing.T) {
 	}
 
 	wantRejected := map[string]uint64{}
-	for _, r := range gfevent.Reasons {
+	for _, r := range gfevent.Reasons() {
 		wantRejected[r.String()] = 0
 	}
 	var wantEvents []*gfevent.Event

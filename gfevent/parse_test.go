@@ -326,7 +326,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error %T %v is not a *ParseError", err, err)
 			}
 			known := false
-			for _, r := range gfevent.Reasons {
+			for _, r := range gfevent.Reasons() {
 				known = known || r == pe.Reason
 			}
 			if !known || !utf8.ValidString(pe.Token) || len(pe.Token) > 64*3 {

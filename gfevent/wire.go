@@ -95,8 +95,15 @@ const (
 	ReasonUnknownType                    // the id is negative or beyond the catalogue
 )
 
-// Reasons lists every Reason, for metrics that must show zero counts too.
-var Reasons = []Reason{ReasonEmpty, ReasonNoType, ReasonBadTimestamp, ReasonBadType, ReasonUnknownType}
+// Reasons returns every Reason in order, for metrics that must show zero
+// counts too.
+func Reasons() []Reason {
+	return []Reason{ReasonEmpty, ReasonNoType, ReasonBadTimestamp, ReasonBadType, ReasonUnknownType}
+}
+
+// NumReasons is one more than the largest Reason, to size arrays indexed by
+// Reason.
+const NumReasons = int(ReasonUnknownType) + 1
 
 func (r Reason) String() string {
 	switch r {

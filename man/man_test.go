@@ -44,7 +44,7 @@ func model(t *testing.T) *kong.Application {
 // render is what go generate writes to gluster-eventing.8.
 func render(t *testing.T) []byte {
 	opts := man.PageOptions()
-	for _, e := range cmd.ExitCodes {
+	for _, e := range cmd.ExitCodes() {
 		opts.ExitCodes = append(opts.ExitCodes, man.ExitStatus{Code: int(e.Code), Meaning: e.Meaning})
 	}
 	return man.Generate(model(t), opts)
@@ -88,7 +88,7 @@ func TestPageContent(t *testing.T) {
 	if strings.Contains(out, "--legacy") {
 		t.Errorf("the hidden --legacy flag is on the page")
 	}
-	for _, e := range cmd.ExitCodes {
+	for _, e := range cmd.ExitCodes() {
 		if !strings.Contains(out, "\n.TP\n\\fB"+strconv.Itoa(int(e.Code))+"\\fP\n") {
 			t.Errorf("exit code %d is not on the page", e.Code)
 		}

@@ -67,7 +67,7 @@ func PageOptions() Options {
 			{"/var/lib/glusterd/events/webhooks.json", "Gluster's webhook list, imported on first start."},
 			{"/var/lib/glusterd/events/config.json", "Gluster's eventing configuration, imported on first start."},
 			{"/var/lib/gluster-eventing/", "State directory: the event journal, delivery cursors and retry state."},
-			{"/run/gluster-eventing/api.sock", "The daemon's local HTTP API (status, events, streams, metrics, reload)."},
+			{"/run/gluster-eventing/api.sock", "The daemon's local HTTP API (status, webhook health, metrics, reload)."},
 			{"/run/gluster-eventing/gluster-eventing.pid", "PID file of the daemon, held locked while it runs."},
 		},
 		Signals: []Item{
@@ -79,8 +79,8 @@ func PageOptions() Options {
 		Examples: []Example{
 			{"Send a test event to the local daemon and show what it has seen:",
 				"gluster-eventing emit VOLUME_START name=gv0 && gluster-eventing status"},
-			{"Add a webhook that gets Gluster's legacy JSON body, on every peer:",
-				"gluster-eventing webhook-add https://alerts.example.com/gluster"},
+			{"Add a webhook that gets Gluster's legacy JSON body (this node's config; cluster-wide sync is to come):",
+				"gluster-eventing webhook-add --format legacy https://alerts.example.com/gluster"},
 			{"Watch the datagrams arriving on a port, without a daemon:",
 				"gluster-eventing listen --addr 127.0.0.1:55556"},
 		},

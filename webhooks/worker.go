@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -59,7 +58,10 @@ const (
 type Health struct {
 	// URL is the webhook's URL without user info and with query values
 	// redacted.
-	URL    string `json:"url"`
+	URL string `json:"url"`
+	// ID tells webhooks apart whose redacted URLs are equal: the journal
+	// consumer name, a hash of the full URL.
+	ID     string `json:"id"`
 	Format string `json:"format"`
 	// State is StateOK, StateRetrying, StateDisabled or StateStopped.
 	State string `json:"state"`
@@ -597,6 +599,7 @@ func (w *Worker) Health() Health {
 	cursor := w.cursor.Load()
 	h := Health{
 		URL:                 w.display,
+		ID:                  w.name,
 		Format:              w.hook.Format,
 		Cursor:              cursor,
 		Delivered:           w.delivered.Load(),
@@ -663,22 +666,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // displayURL is the URL without user info and with query values redacted,
 // for logs and Health.
-func displayURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{"REDACTED"}
-		}
-		u.RawQuery = q.Encode()
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u.String()
-}
+func displayURL(s string) string { return config.RedactURL(s) }
 
 func userAgent(version string) string {
 	if version == "" {

@@ -64,7 +64,7 @@ func TestDeliverInOrder(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "cursor", func() bool { return healthOf(t, m, rv.url()).Cursor == 1005 })
 	h := healthOf(t, m, rv.url())
-	want1 := Health{URL: rv.srv.URL + "/hook", Format: "standard", State: StateOK, Cursor: 1005, Delivered: 1000, LastAttempt: h.LastAttempt, LastStatus: 200}
+	want1 := Health{URL: rv.srv.URL + "/hook", ID: ConsumerName(rv.url()), Format: "standard", State: StateOK, Cursor: 1005, Delivered: 1000, LastAttempt: h.LastAttempt, LastStatus: 200}
 	if diff := cmp.Diff(want1, h); diff != "" {
 		t.Errorf("health (-want +got):\n%s", diff)
 	}

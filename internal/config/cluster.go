@@ -267,6 +267,14 @@ func (c *Cluster) Validate() error {
 	return p.err()
 }
 
+// Validate checks one webhook on its own (webhook-test checks a URL that
+// need not be configured).
+func (w *Webhook) Validate() error {
+	var p problems
+	w.validate("webhook", &p)
+	return p.err()
+}
+
 func (w *Webhook) validate(prefix string, p *problems) {
 	if err := checkURL(w.URL); err != nil {
 		p.add(prefix+"url", "%v", err)
@@ -388,15 +396,26 @@ func (w *Webhook) Redacted() Webhook {
 	return out
 }
 
-func redactURL(s string) string {
+func redactURL(s string) string { return RedactURL(s) }
+
+// RedactURL is a webhook URL as it may be shown anywhere (CLI output, logs,
+// status, metrics): without user info or fragment, query values replaced
+// by REDACTED, since tokens travel in either.
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		if strings.Contains(s, "@") {
-			return redacted
-		}
-		return s
+		return "(invalid URL)"
 	}
-	return u.Redacted()
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{redacted}
+		}
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
 }
 
 // String describes the webhook without its secrets, such as

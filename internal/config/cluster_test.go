@@ -513,7 +513,7 @@ func TestRedacted(t *testing.T) {
 		t.Errorf("Redacted changed the original (-want +got):\n%s", diff)
 	}
 	want := orig.Clone()
-	want.Webhooks[0].URL = "https://user:xxxxx@example.com/hook?x=1"
+	want.Webhooks[0].URL = "https://example.com/hook?x=REDACTED"
 	want.Webhooks[0].Token, want.Webhooks[0].Secret = "REDACTED", "REDACTED"
 	want.Webhooks[1].SigningSecret = "REDACTED"
 	if diff := cmp.Diff(want, r); diff != "" {
@@ -555,10 +555,10 @@ func TestNoSecretsPrinted(t *testing.T) {
 			}
 		}
 	}
-	if got, want := w.String(), "https://admin:xxxxx@example.com/hook (legacy, token, secret)"; got != want {
+	if got, want := w.String(), "https://example.com/hook (legacy, token, secret)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
-	if !strings.Contains(logged.String(), `"webhook":{"url":"https://admin:xxxxx@example.com/hook","format":"legacy","token":true,"secret":true,"signing_secret":false,"events":[]}`) {
+	if !strings.Contains(logged.String(), `"webhook":{"url":"https://example.com/hook","format":"legacy","token":true,"secret":true,"signing_secret":false,"events":[]}`) {
 		t.Errorf("LogValue output: %s", logged.String())
 	}
 }
