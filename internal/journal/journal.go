@@ -536,7 +536,45 @@ func (j *Journal) collect(batch []*request, timer *time.Timer) ([]*request, bool
 
 // commit writes batch and the queued consumer writes in one transaction
 // (running retention too when it is due), then wakes every waiter.
+// commit writes batch in one transaction and answers its requests. A failed
+// transaction (a full disk, an I/O error) is retried with backoff until it
+// succeeds or the journal closes: appends then wait, the intake's socket
+// buffer fills, and no accepted event is dropped for a passing problem.
 func (j *Journal) commit(batch []*request) {
+	wait := commitRetryMin
+	for attempt := 1; ; attempt++ {
+		err := j.tryCommit(batch)
+		if err == nil {
+			if attempt > 1 {
+				j.log.Info("journal commits again", "path", j.path, "attempts", attempt)
+			}
+			j.answer(batch, nil)
+			return
+		}
+		j.mu.Lock()
+		closing := j.closing
+		j.mu.Unlock()
+		if closing {
+			j.answer(batch, err)
+			return
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			j.log.Error("journal commit failed; retrying", "path", j.path, "attempt", attempt, "err", err)
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, commitRetryMax)
+	}
+}
+
+// The backoff of failed commits.
+const (
+	commitRetryMin = 50 * time.Millisecond
+	commitRetryMax = 2 * time.Second
+)
+
+// tryCommit is one attempt at committing batch; on success r.first is set
+// for every request.
+func (j *Journal) tryCommit(batch []*request) error {
 	j.mu.Lock()
 	writes := j.pending
 	j.pending = consumerWrites{}
@@ -553,8 +591,7 @@ func (j *Journal) commit(batch []*request) {
 	now := j.now()
 	retain := j.retentionDue(now, j.c.bytes+int64(size))
 	if nrec == 0 && writes.empty() && !retain {
-		j.answer(batch, nil)
-		return
+		return nil
 	}
 
 	c := j.c // working copy; becomes j.c only if the transaction commits
@@ -619,10 +656,9 @@ func (j *Journal) commit(batch []*request) {
 	}
 	j.mu.Unlock()
 	if err != nil {
-		err = fmt.Errorf("journal: commit %d records: %w", nrec, err)
-		j.log.Error("journal commit failed", "path", j.path, "records", nrec, "err", err)
+		return fmt.Errorf("journal: commit %d records: %w", nrec, err)
 	}
-	j.answer(batch, err)
+	return nil
 }
 
 // answer reports the outcome of a group commit to every request in it.
