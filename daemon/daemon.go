@@ -137,7 +137,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	j, err := journal.Open(filepath.Join(node.StateDir, "journal.db"), journal.Options{
 		MaxBytes:    int64(node.Journal.MaxBytes),
 		MaxAge:      time.Duration(node.Journal.MaxAge),
-		CommitDelay: commitDelay(node.Journal.CommitDelay),
+		CommitDelay: time.Duration(node.Journal.CommitDelay),
 		Logger:      d.log.With("component", "journal"),
 	})
 	if err != nil {
@@ -364,16 +364,6 @@ func (d *Daemon) reloadLocked() error {
 	d.intake.allow.Store(d.buildAllowList(context.Background(), node))
 	d.log.Info("reloaded", "webhooks", len(cluster.Webhooks), "generation", cluster.Generation)
 	return nil
-}
-
-// commitDelay maps the config's commit_delay to the journal's: 0 means
-// "commit when the previous commit is done", which the journal spells as a
-// negative delay.
-func commitDelay(d config.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return time.Duration(d)
 }
 
 func restartNeeded(old, cur *config.Node) string {

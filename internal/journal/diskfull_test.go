@@ -23,7 +23,7 @@ func TestDiskFullHoldsAppends(t *testing.T) {
 	}
 	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 
-	j, err := Open(filepath.Join(dir, "j.db"), Options{CommitDelay: -1})
+	j, err := Open(filepath.Join(dir, "j.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,6 @@ import (
 
 // Defaults for Options fields left at zero.
 const (
-	DefaultCommitDelay = 2 * time.Millisecond
 	DefaultMaxBatch    = 4096
 	DefaultLockTimeout = time.Second
 )
@@ -105,9 +104,9 @@ type Options struct {
 	// the next append or cursor update.
 	MaxAge time.Duration
 	// CommitDelay is how long the committer collects a group after the
-	// first pending write before committing it. 0 means
-	// DefaultCommitDelay; a negative value commits as soon as the
-	// committer is free (lowest latency for a single sequential caller).
+	// first pending write before committing it. 0 (or less) commits as
+	// soon as the committer is free: the lowest latency, and groups still
+	// form under load from what arrives during the previous commit.
 	CommitDelay time.Duration
 	// MaxBatch ends group collection early once this many records are
 	// pending. 0 means DefaultMaxBatch. One Append call is never split.
@@ -229,9 +228,6 @@ func Open(path string, opts Options) (*Journal, error) {
 	}
 	if j.maxBatch <= 0 {
 		j.maxBatch = DefaultMaxBatch
-	}
-	if j.delay == 0 {
-		j.delay = DefaultCommitDelay
 	}
 	if j.now == nil {
 		j.now = time.Now
@@ -500,36 +496,35 @@ func (j *Journal) collect(batch []*request, timer *time.Timer) ([]*request, bool
 	for _, r := range batch {
 		n += len(r.data)
 	}
-	if j.delay < 0 {
-		// No waiting: take only what is already queued. Groups still form
-		// under load, from what arrives while the previous commit syncs.
-		for n < j.maxBatch {
+	// With no delay, take only what is already queued: groups still form
+	// under load, from what arrives while the previous commit syncs.
+	var timeout <-chan time.Time
+	if j.delay > 0 {
+		timer.Reset(j.delay)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	for n < j.maxBatch {
+		var r *request
+		ok := true
+		if timeout == nil {
 			select {
-			case r, ok := <-j.reqs:
-				if !ok {
-					return batch, false
-				}
-				batch = append(batch, r)
-				n += len(r.data)
+			case r, ok = <-j.reqs:
 			default:
 				return batch, true
 			}
-		}
-		return batch, true
-	}
-	timer.Reset(j.delay)
-	defer timer.Stop()
-	for n < j.maxBatch {
-		select {
-		case r, ok := <-j.reqs:
-			if !ok {
-				return batch, false
+		} else {
+			select {
+			case r, ok = <-j.reqs:
+			case <-timeout:
+				return batch, true
 			}
-			batch = append(batch, r)
-			n += len(r.data)
-		case <-timer.C:
-			return batch, true
 		}
+		if !ok {
+			return batch, false
+		}
+		batch = append(batch, r)
+		n += len(r.data)
 	}
 	return batch, true
 }
