@@ -131,7 +131,11 @@ func (d *Daemon) startAPI(path string) (*apiServer, error) {
 		writeJSON(w, http.StatusOK, d.status())
 	})
 	mux.HandleFunc("GET /v1/webhooks", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, d.status().Webhooks)
+		hs := d.hooks.Health()
+		if hs == nil {
+			hs = []webhooks.Health{}
+		}
+		writeJSON(w, http.StatusOK, hs)
 	})
 	mux.HandleFunc("POST /v1/reload", func(w http.ResponseWriter, r *http.Request) {
 		err := d.Reload()
