@@ -32,6 +32,10 @@ type Options struct {
 	// Rand returns a number in [0, 1) for the backoff jitter; nil means
 	// math/rand/v2.Float64. Tests make it return 0 to retry at once.
 	Rand func() float64
+	// Proxy picks the HTTP proxy for a webhook URL; nil means the
+	// environment's (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), as
+	// http.ProxyFromEnvironment reads them.
+	Proxy ProxyFunc
 }
 
 // Manager runs one Worker per configured webhook. Its methods are safe for
@@ -59,6 +63,9 @@ func NewManager(opts Options) (*Manager, error) {
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
+	}
+	if opts.Proxy == nil {
+		opts.Proxy = envProxy
 	}
 	return &Manager{opts: opts, workers: make(map[string]*Worker)}, nil
 }
@@ -241,7 +248,7 @@ func sameWebhook(a, b *config.Webhook) bool {
 // legacy (glustereventsd's webhook-test sent an empty body), a
 // "gluster.test" Standard Webhooks body with seq 0 for standard.
 func Test(ctx context.Context, hook config.Webhook, nodeID, version string) (status int, err error) {
-	s, err := newSender(&hook, userAgent(version))
+	s, err := newSender(&hook, userAgent(version), envProxy)
 	if err != nil {
 		return 0, fmt.Errorf("webhook test %s: %w", displayURL(hook.URL), err)
 	}

@@ -110,6 +110,7 @@ type Worker struct {
 	agent   string
 	batch   int
 	rnd     func() float64
+	proxy   ProxyFunc
 	log     *slog.Logger
 
 	// soft ends the reading of new records and the waits between
@@ -127,7 +128,6 @@ type Worker struct {
 	finished    map[uint64]struct{} // finished seqs above the cursor
 	advanced    chan struct{}       // closed and replaced when the cursor moves
 	recovered   chan struct{}       // closed and replaced when a delivery succeeds after failures
-	recoveries  uint64              // how many times recovered was closed
 	stopped     bool
 	lastAttempt time.Time
 	lastStatus  int
@@ -146,6 +146,7 @@ func newWorker(hook config.Webhook, o *Options) *Worker {
 		agent:     userAgent(o.Version),
 		batch:     o.BatchSize,
 		rnd:       o.Rand,
+		proxy:     o.Proxy,
 		soft:      soft,
 		hard:      hard,
 		stopSoft:  stopSoft,
@@ -244,7 +245,7 @@ func (w *Worker) load() error {
 // unreadable ca_file). It returns nil when the worker is stopped.
 func (w *Worker) buildSender() *sender {
 	for attempt := 1; ; attempt++ {
-		s, err := newSender(&w.hook, w.agent)
+		s, err := newSender(&w.hook, w.agent, w.proxy)
 		if err == nil {
 			return s
 		}
@@ -382,9 +383,11 @@ func (w *Worker) prepare(rec *journal.Record, epoch string) *message {
 	if !w.hook.Match(name) {
 		return nil
 	}
-	m := &message{id: evrec.ID(w.nodeID, epoch, rec.Seq), event: name, ts: r.Event.Time}
+	m := &message{event: name, ts: r.Event.Time}
 	if w.hook.Format == config.FormatStandard {
-		m.body, err = AppendStandardBody(nil, NewStandardBody(w.nodeID, epoch, r))
+		b := NewStandardBody(w.nodeID, epoch, r)
+		m.id = b.ID
+		m.body, err = AppendStandardBody(nil, b)
 		if err != nil {
 			w.giveUp(DeadLetter{Seq: rec.Seq, At: time.Now(), Error: err.Error()})
 			return nil
@@ -401,17 +404,21 @@ func (w *Worker) prepare(rec *journal.Record, epoch string) *message {
 func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message) bool {
 	w.mu.Lock()
 	rs, _ := w.st.retry(seq)
-	gen := w.recoveries
+	// Deliveries that succeed after this point show the receiver is up.
+	since := w.delivered.Load()
 	w.mu.Unlock()
 	for {
 		if wait := time.Until(rs.NextAt); rs.Attempts > 0 && wait > 0 {
-			if !w.backoff(wait, gen) {
+			if !w.backoff(wait, since) {
 				return false
 			}
 		}
 		if w.soft.Err() != nil {
 			return false
 		}
+		w.mu.Lock()
+		since = w.delivered.Load()
+		w.mu.Unlock()
 		now := time.Now()
 		status, retryAfter, err := s.post(w.hard, m, now)
 		if err != nil && w.hard.Err() != nil {
@@ -442,7 +449,6 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 		}
 		rs.NextAt = now.Add(Delay(rs.Attempts, retryAfter, w.rnd))
 		w.mu.Lock()
-		gen = w.recoveries
 		w.st.setRetry(rs)
 		w.saveLocked()
 		w.mu.Unlock()
@@ -450,11 +456,12 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 }
 
 // backoff waits d before a retry, or less if another delivery of this
-// webhook succeeded since the failed attempt (gen is the recovery count
-// then). It returns false if the worker was stopped.
-func (w *Worker) backoff(d time.Duration, gen uint64) bool {
+// webhook succeeded since the failed attempt began (since is the
+// delivered count then, read under mu). It returns false if the worker
+// was stopped.
+func (w *Worker) backoff(d time.Duration, since uint64) bool {
 	w.mu.Lock()
-	recovered, again := w.recovered, w.recoveries != gen
+	recovered, again := w.recovered, w.delivered.Load() != since
 	w.mu.Unlock()
 	if again {
 		return true
@@ -485,15 +492,16 @@ func (w *Worker) exhausted(v verdict, attempts int, journaled, now time.Time) bo
 }
 
 func (w *Worker) succeeded(seq uint64) {
-	w.delivered.Add(1)
 	w.mu.Lock()
+	// Counted under mu, with the reset of consecutive, so that a failed
+	// attempt sees either both or neither (see backoff).
+	w.delivered.Add(1)
 	if n := w.consecutive.Swap(0); n > 0 {
 		w.log.Info("webhook delivering again", "failed_attempts", n)
 		// The receiver is back: the other records waiting out their
 		// backoff try again now instead of after their full delay.
 		close(w.recovered)
 		w.recovered = make(chan struct{})
-		w.recoveries++
 	}
 	if w.st.clearRetry(seq) {
 		w.saveLocked()

@@ -164,6 +164,13 @@ func runChild(sp spec, res *result) error {
 	mon := newProcMon(d.pid())
 	time.Sleep(time.Second)
 	acc0 := acceptedCount()
+	commits := func() int64 {
+		if sp.Daemon == "ours" {
+			return oursStatus(sb.path("run/api.sock")).commits
+		}
+		return -1
+	}
+	commits0 := commits()
 	idle := mon.rssKB()
 	cpu0 := mon.cpuSeconds()
 	mon.start(50 * time.Millisecond)
@@ -322,6 +329,9 @@ func runChild(sp spec, res *result) error {
 		res.add("deadline hit", "", b2f(timedOut))
 		res.add("RSS idle", "MiB", mib(idle))
 	}
+	if c0, c1 := commits0, commits(); c0 >= 0 && c1 >= 0 {
+		res.add("journal commits", "", float64(c1-c0))
+	}
 	res.add("RSS peak", "MiB", mib(peak))
 	res.add("VmHWM", "MiB", mib(mon.hwmKB()))
 	res.add("CPU time", "s", cpu)
@@ -431,7 +441,13 @@ func waitDelivery(base time.Time, recvs []*receiver, n int, sendEnd int64, quiet
 
 // oursAccepted asks gluster-eventing's API how many events its intake
 // accepted; -1 if it cannot.
-func oursAccepted(sock string) int64 {
+func oursAccepted(sock string) int64 { return oursStatus(sock).accepted }
+
+// daemonCounters are the counters the benchmark reads from our daemon's
+// status; -1 where the status could not be read.
+type daemonCounters struct{ accepted, commits int64 }
+
+func oursStatus(sock string) daemonCounters {
 	c := &http.Client{
 		Timeout: 5 * time.Second,
 		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -440,20 +456,24 @@ func oursAccepted(sock string) int64 {
 		}},
 	}
 	defer c.CloseIdleConnections()
+	bad := daemonCounters{-1, -1}
 	resp, err := c.Get("http://gluster-eventing/v1/status")
 	if err != nil {
-		return -1
+		return bad
 	}
 	defer resp.Body.Close()
 	var st struct {
 		Intake struct {
 			Accepted *int64 `json:"accepted"`
 		} `json:"intake"`
+		Journal struct {
+			Commits *int64 `json:"commits"`
+		} `json:"journal"`
 	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil || st.Intake.Accepted == nil {
-		return -1
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil || st.Intake.Accepted == nil || st.Journal.Commits == nil {
+		return bad
 	}
-	return *st.Intake.Accepted
+	return daemonCounters{*st.Intake.Accepted, *st.Journal.Commits}
 }
 
 // stockAccepted counts the measured events (markers "v<i>") glustereventsd

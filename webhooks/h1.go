@@ -1,0 +1,273 @@
+package webhooks
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// h1Client POSTs to one origin over keep-alive HTTP/1.1 connections. The
+// goroutine that calls post writes the request and reads the response
+// itself: no goroutines per connection, no channels, and one write per
+// request. net/http's Transport hands each request to a writer and a
+// reader goroutine and builds a Request, two header maps and a dozen other
+// objects for it; at ten thousand events a second that was about half of
+// the daemon's CPU time. Webhooks need one method, one URL and a handful of
+// headers, so they get this small client. Responses are parsed by
+// net/http's own http.ReadResponse. Proxies go through net/http
+// (see newSender).
+type h1Client struct {
+	addr    string      // host:port to dial
+	tlsConf *tls.Config // nil for http://
+	dialer  net.Dialer
+	maxIdle int
+
+	mu     sync.Mutex
+	idle   []*h1Conn // most recently used last
+	closed bool
+}
+
+// h1Conn is one connection with its read buffer and a request buffer that
+// is reused from request to request.
+type h1Conn struct {
+	nc       net.Conn
+	br       *bufio.Reader
+	req      []byte
+	lastUsed time.Time
+}
+
+const (
+	// h1IdleTimeout is how long an idle connection is kept.
+	h1IdleTimeout = 90 * time.Second
+	// h1DialTimeout bounds connecting, TLS handshake included, within
+	// the attempt's own timeout.
+	h1DialTimeout = 30 * time.Second
+	// h1IdleProbe is how long a connection may sit idle before it is
+	// checked for a close by the receiver. A connection in steady use is
+	// not checked: receivers close idle connections after seconds.
+	h1IdleProbe = 100 * time.Millisecond
+)
+
+// newH1Client returns a client for u's origin (scheme, host and port).
+// tlsConf is used for https:// URLs; the client sets its ServerName.
+func newH1Client(u *url.URL, tlsConf *tls.Config, maxIdle int) *h1Client {
+	c := &h1Client{
+		addr:    net.JoinHostPort(u.Hostname(), portOf(u)),
+		dialer:  net.Dialer{Timeout: h1DialTimeout, KeepAlive: 30 * time.Second},
+		maxIdle: max(maxIdle, 1),
+	}
+	if u.Scheme == "https" {
+		c.tlsConf = tlsConf.Clone()
+		c.tlsConf.ServerName = u.Hostname()
+		c.tlsConf.NextProtos = []string{"http/1.1"}
+	}
+	return c
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+// h1Response is what an attempt needs from a response.
+type h1Response struct {
+	status     int
+	retryAfter string // the Retry-After header, "" if none
+}
+
+// post sends the request that build appends to its argument (request
+// line, headers, blank line and body) and reads the response status and
+// Retry-After, all before deadline or ctx's end. If writing to a
+// connection from the idle pool fails, the receiver did not get the
+// request, and it is written again on a new connection, once.
+func (c *h1Client) post(ctx context.Context, deadline time.Time, build func([]byte) []byte) (h1Response, error) {
+	cn, reused, err := c.get(ctx, deadline)
+	if err != nil {
+		return h1Response{}, err
+	}
+	resp, err, unsent := c.roundTrip(ctx, cn, deadline, build)
+	if err != nil && unsent && reused && ctx.Err() == nil && time.Now().Before(deadline) {
+		if cn, err = c.dial(ctx, deadline); err != nil {
+			return h1Response{}, err
+		}
+		resp, err, _ = c.roundTrip(ctx, cn, deadline, build)
+	}
+	return resp, err
+}
+
+// roundTrip makes one exchange on cn and then either returns cn to the
+// idle pool or closes it. unsent reports that writing the request failed.
+func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time, build func([]byte) []byte) (resp h1Response, err error, unsent bool) {
+	keep := false
+	defer func() {
+		if keep {
+			c.put(cn)
+		} else {
+			cn.nc.Close()
+		}
+	}()
+	cn.nc.SetDeadline(deadline)
+	defer context.AfterFunc(ctx, func() { cn.nc.SetDeadline(time.Unix(1, 0)) })()
+
+	cn.req = build(cn.req[:0])
+	if _, err := cn.nc.Write(cn.req); err != nil {
+		return resp, c.fail(ctx, err), true
+	}
+	if cap(cn.req) > 64<<10 {
+		cn.req = nil // do not keep a buffer an unusually large body grew
+	}
+	var h h1Head
+	for {
+		if h, err = readHead(cn.br); err != nil {
+			return resp, c.fail(ctx, err), false
+		}
+		// Skip informational responses (103 Early Hints and the like).
+		if h.status >= 200 {
+			break
+		}
+	}
+	resp = h1Response{status: h.status, retryAfter: h.retryAfter}
+	// Drain a bounded body so the connection can carry the next request;
+	// a longer one, or a receiver that closes, costs the connection.
+	keep = !h.close && drain(cn.br, &h) == nil
+	return resp, nil, false
+}
+
+// fail names an I/O error: ctx's end, the attempt's deadline, or the error.
+func (c *h1Client) fail(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errDeadline
+	}
+	return err
+}
+
+// errDeadline is an attempt that ran out of time.
+var errDeadline = errors.New("deadline exceeded")
+
+// get returns an idle connection that is still open and has not sat for
+// too long, or a new one.
+func (c *h1Client) get(ctx context.Context, deadline time.Time) (cn *h1Conn, reused bool, err error) {
+	for {
+		c.mu.Lock()
+		if len(c.idle) == 0 {
+			c.mu.Unlock()
+			break
+		}
+		cn = c.idle[len(c.idle)-1]
+		c.idle = c.idle[:len(c.idle)-1]
+		c.mu.Unlock()
+		idle := time.Since(cn.lastUsed)
+		if idle < h1IdleTimeout && (idle < h1IdleProbe || idleOpen(cn.nc)) {
+			return cn, true, nil
+		}
+		cn.nc.Close()
+	}
+	cn, err = c.dial(ctx, deadline)
+	return cn, false, err
+}
+
+// idleOpen reports whether an idle connection can carry a request: the
+// receiver has neither closed it nor sent anything unasked (such as a 408
+// before closing). net/http learns this from a reader goroutine per
+// connection; here it costs one non-blocking peek.
+func idleOpen(nc net.Conn) bool {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	open := false
+	var b [1]byte
+	err = rc.Read(func(fd uintptr) bool {
+		_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		open = err == unix.EAGAIN
+		return true
+	})
+	return err == nil && open
+}
+
+func (c *h1Client) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	nc, err := c.dialer.DialContext(ctx, "tcp", c.addr)
+	if err != nil {
+		return nil, c.fail(ctx, dialError(ctx, err))
+	}
+	if c.tlsConf != nil {
+		tc := tls.Client(nc, c.tlsConf)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, c.fail(ctx, dialError(ctx, err))
+		}
+		nc = tc
+	}
+	return &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 4096)}, nil
+}
+
+// dialError turns the dial context's deadline into errDeadline.
+func dialError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return errDeadline
+	}
+	return err
+}
+
+// put returns cn to the idle pool, or closes it if the pool is full or
+// the client closed.
+func (c *h1Client) put(cn *h1Conn) {
+	cn.lastUsed = time.Now()
+	cn.nc.SetDeadline(time.Time{})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || len(c.idle) >= c.maxIdle {
+		cn.nc.Close()
+		return
+	}
+	c.idle = append(c.idle, cn)
+}
+
+// close closes the idle connections; connections in use are closed when
+// their request ends.
+func (c *h1Client) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, cn := range c.idle {
+		cn.nc.Close()
+	}
+	c.idle = nil
+}
+
+// checkHeaderValue rejects a value that would break the request framing.
+func checkHeaderValue(name, v string) error {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b == '\r' || b == '\n' || b == 0 {
+			return fmt.Errorf("%s: invalid character %q", name, b)
+		}
+	}
+	return nil
+}
