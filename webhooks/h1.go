@@ -122,7 +122,14 @@ func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time
 		}
 	}()
 	cn.nc.SetDeadline(deadline)
-	defer context.AfterFunc(ctx, func() { cn.nc.SetDeadline(time.Unix(1, 0)) })()
+	// ctx's end interrupts the exchange; a connection it interrupted, or
+	// was about to, is not reused.
+	stop := context.AfterFunc(ctx, func() { cn.nc.SetDeadline(time.Unix(1, 0)) })
+	defer func() {
+		if !stop() {
+			keep = false
+		}
+	}()
 
 	cn.req = build(cn.req[:0])
 	if _, err := cn.nc.Write(cn.req); err != nil {

@@ -105,11 +105,11 @@ func (b *bench) tables(ceil1, ceil4 float64) []table {
 		}{{1, ceil1}, {4, ceil4}} {
 			variant := fmt.Sprintf("max_in_flight=%d", v.mif)
 			t := table{
-				Title: fmt.Sprintf("sustained, gluster-eventing %s: constant rate for %s, 1 webhook; throughput measured while sending, after the first %s",
-					variant, o.SustainedDur, min(2*time.Second, o.SustainedDur/5)),
+				Title: fmt.Sprintf("sustained, gluster-eventing %s: constant rate for %s, 1 webhook; throughput measured while sending, after the first %s%s",
+					variant, o.SustainedDur, min(2*time.Second, o.SustainedDur/5), reps("sustained")),
 				Rows: merge(b.median("sustained", variant, ours), b.median("sustained", "", stock)),
 			}
-			t.Notes = append(t.Notes, fmt.Sprintf("gluster-eventing is offered its matching ceiling (%.0f req/s over %d connection(s)); glustereventsd, which posts sequentially, the 1-connection ceiling (%.0f req/s); waiting for the rest ends %s after the last send (deadline hit) or after %s without a delivery", v.ceiling, v.mif, ceil1, o.SustainedDeadline, o.Quiet))
+			t.Notes = append(t.Notes, fmt.Sprintf("gluster-eventing is offered its matching ceiling (%.0f req/s over %d connection(s)); glustereventsd, which posts sequentially, the 1-connection ceiling (%.0f req/s); waiting for the rest ends %s after the last send (deadline hit) or after %s without a delivery; glustereventsd runs once", v.ceiling, v.mif, ceil1, o.SustainedDeadline, o.Quiet))
 			ts = append(ts, t)
 		}
 	}
