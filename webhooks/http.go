@@ -105,7 +105,8 @@ func newSender(hook *config.Webhook, userAgent string, proxy ProxyFunc) (*sender
 	var via *url.URL
 	if proxy != nil {
 		if via, err = proxy(u); err != nil {
-			return nil, fmt.Errorf("proxy: %w", err)
+			// Not err itself: it quotes the proxy URL, password and all.
+			return nil, errors.New("invalid proxy address in HTTPS_PROXY or HTTP_PROXY")
 		}
 	}
 	if via != nil {
