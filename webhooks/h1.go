@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -52,10 +53,6 @@ const (
 	// h1DialTimeout bounds connecting, TLS handshake included, within
 	// the attempt's own timeout.
 	h1DialTimeout = 30 * time.Second
-	// h1IdleProbe is how long a connection may sit idle before it is
-	// checked for a close by the receiver. A connection in steady use is
-	// not checked: receivers close idle connections after seconds.
-	h1IdleProbe = 100 * time.Millisecond
 )
 
 // newH1Client returns a client for u's origin (scheme, host and port).
@@ -92,16 +89,21 @@ type h1Response struct {
 
 // post sends the request that build appends to its argument (request
 // line, headers, blank line and body) and reads the response status and
-// Retry-After, all before deadline or ctx's end. If writing to a
-// connection from the idle pool fails, the receiver did not get the
-// request, and it is written again on a new connection, once.
+// Retry-After, all before deadline or ctx's end.
+//
+// A connection from the idle pool that turns out closed (writing fails, or
+// it ends before a byte of the response) was most likely closed by the
+// receiver as the request went out: the request is sent again on a new
+// connection, once, as net/http does for requests it may replay. If the
+// receiver did get the first one, it gets the event twice with the same
+// id, which the worker's own retry would have caused too.
 func (c *h1Client) post(ctx context.Context, deadline time.Time, build func([]byte) []byte) (h1Response, error) {
 	cn, reused, err := c.get(ctx, deadline)
 	if err != nil {
 		return h1Response{}, err
 	}
-	resp, err, unsent := c.roundTrip(ctx, cn, deadline, build)
-	if err != nil && unsent && reused && ctx.Err() == nil && time.Now().Before(deadline) {
+	resp, err, closed := c.roundTrip(ctx, cn, deadline, build)
+	if err != nil && closed && reused && ctx.Err() == nil && time.Now().Before(deadline) {
 		if cn, err = c.dial(ctx, deadline); err != nil {
 			return h1Response{}, err
 		}
@@ -111,8 +113,9 @@ func (c *h1Client) post(ctx context.Context, deadline time.Time, build func([]by
 }
 
 // roundTrip makes one exchange on cn and then either returns cn to the
-// idle pool or closes it. unsent reports that writing the request failed.
-func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time, build func([]byte) []byte) (resp h1Response, err error, unsent bool) {
+// idle pool or closes it. closed reports that the connection failed or
+// ended before a byte of the response arrived.
+func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time, build func([]byte) []byte) (resp h1Response, err error, closed bool) {
 	keep := false
 	defer func() {
 		if keep {
@@ -133,27 +136,48 @@ func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time
 
 	cn.req = build(cn.req[:0])
 	if _, err := cn.nc.Write(cn.req); err != nil {
-		return resp, c.fail(ctx, err), true
+		return resp, c.fail(ctx, err), connClosed(err)
 	}
 	if cap(cn.req) > 64<<10 {
 		cn.req = nil // do not keep a buffer an unusually large body grew
 	}
+	if _, err := cn.br.Peek(1); err != nil {
+		return resp, c.fail(ctx, err), connClosed(err)
+	}
 	var h h1Head
-	for {
+	for interim := 0; ; interim++ {
 		if h, err = readHead(cn.br); err != nil {
 			return resp, c.fail(ctx, err), false
 		}
-		// Skip informational responses (103 Early Hints and the like).
 		if h.status >= 200 {
 			break
+		}
+		// Informational responses (103 Early Hints and the like) come
+		// before the final one; 101 would switch protocols, which the
+		// request never asks for.
+		if h.status == 101 || interim == maxInterim {
+			return resp, fmt.Errorf("%w: unexpected %d response", errMalformed, h.status), false
 		}
 	}
 	resp = h1Response{status: h.status, retryAfter: h.retryAfter}
 	// Drain a bounded body so the connection can carry the next request;
-	// a longer one, or a receiver that closes, costs the connection.
-	keep = !h.close && drain(cn.br, &h) == nil
+	// a longer one, or a receiver that closes, costs the connection. So
+	// do bytes after the response: the next request must not read them
+	// as its answer.
+	keep = !h.close && drain(cn.br, &h) == nil && cn.br.Buffered() == 0
 	return resp, nil, false
 }
+
+// connClosed reports whether err means the peer closed the connection
+// (not a timeout or cancellation).
+func connClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// maxInterim bounds the informational responses before the final one, as
+// net/http does.
+const maxInterim = 5
 
 // fail names an I/O error: ctx's end, the attempt's deadline, or the error.
 func (c *h1Client) fail(ctx context.Context, err error) error {
@@ -181,8 +205,7 @@ func (c *h1Client) get(ctx context.Context, deadline time.Time) (cn *h1Conn, reu
 		cn = c.idle[len(c.idle)-1]
 		c.idle = c.idle[:len(c.idle)-1]
 		c.mu.Unlock()
-		idle := time.Since(cn.lastUsed)
-		if idle < h1IdleTimeout && (idle < h1IdleProbe || idleOpen(cn.nc)) {
+		if time.Since(cn.lastUsed) < h1IdleTimeout && idleOpen(cn.nc) {
 			return cn, true, nil
 		}
 		cn.nc.Close()
@@ -193,8 +216,11 @@ func (c *h1Client) get(ctx context.Context, deadline time.Time) (cn *h1Conn, reu
 
 // idleOpen reports whether an idle connection can carry a request: the
 // receiver has neither closed it nor sent anything unasked (such as a 408
-// before closing). net/http learns this from a reader goroutine per
-// connection; here it costs one non-blocking peek.
+// before closing, or a second response). net/http learns this from a
+// reader goroutine per connection; here it costs one non-blocking peek per
+// request, which also catches a receiver that closes right after answering
+// without saying Connection: close. (Bytes a TLS connection has already
+// decrypted into its own buffer cannot be peeked at.)
 func idleOpen(nc net.Conn) bool {
 	if tc, ok := nc.(*tls.Conn); ok {
 		nc = tc.NetConn()
@@ -218,17 +244,17 @@ func idleOpen(nc net.Conn) bool {
 }
 
 func (c *h1Client) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) {
-	ctx, cancel := context.WithDeadline(ctx, deadline)
+	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	nc, err := c.dialer.DialContext(ctx, "tcp", c.addr)
+	nc, err := c.dialer.DialContext(dctx, "tcp", c.addr)
 	if err != nil {
-		return nil, c.fail(ctx, dialError(ctx, err))
+		return nil, c.fail(ctx, dialError(dctx, err))
 	}
 	if c.tlsConf != nil {
 		tc := tls.Client(nc, c.tlsConf)
-		if err := tc.HandshakeContext(ctx); err != nil {
+		if err := tc.HandshakeContext(dctx); err != nil {
 			nc.Close()
-			return nil, c.fail(ctx, dialError(ctx, err))
+			return nil, c.fail(ctx, dialError(dctx, err))
 		}
 		nc = tc
 	}

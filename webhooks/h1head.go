@@ -106,7 +106,9 @@ func readHead(br *bufio.Reader) (h1Head, error) {
 			}
 		}
 	}
-	if http10 && !keepAlive {
+	if http10 && (!keepAlive || te) {
+		// HTTP/1.0 has no Transfer-Encoding: framing that uses it is
+		// faulty (RFC 9112 6.1), and the connection is not reused.
 		h.close = true
 	}
 	switch {

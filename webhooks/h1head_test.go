@@ -45,6 +45,8 @@ func TestReadHead(t *testing.T) {
 			h1Head{status: 200, length: 0, close: true}, "", ""},
 		{"HTTP/1.0 keep-alive", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\nNEXT",
 			h1Head{status: 200, length: 0}, "", "NEXT"},
+		{"HTTP/1.0 with Transfer-Encoding closes", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+			h1Head{status: 200, length: -1, chunked: true, close: true}, "", ""},
 		{"same length twice", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
 			h1Head{status: 200, length: 0}, "", ""},
 

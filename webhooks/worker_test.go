@@ -155,7 +155,11 @@ func TestRetryThenDeliver(t *testing.T) {
 			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()
 			return -1
-		case n == 1:
+		}
+		// Each attempt on a new connection: a hang-up on a reused one
+		// would be sent again at once, not counted as a failed attempt.
+		w.Header().Set("Connection", "close")
+		if n == 1 {
 			return http.StatusTooManyRequests
 		}
 		return http.StatusServiceUnavailable
