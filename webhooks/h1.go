@@ -45,6 +45,12 @@ type h1Conn struct {
 	br       *bufio.Reader
 	req      []byte
 	lastUsed time.Time
+
+	// For idleOpen: the TCP connection's raw descriptor (nil if it has
+	// none) and what the last check saw.
+	rc       syscall.RawConn
+	peekFn   func(fd uintptr) bool
+	peekOpen bool
 }
 
 const (
@@ -205,7 +211,7 @@ func (c *h1Client) get(ctx context.Context, deadline time.Time) (cn *h1Conn, reu
 		cn = c.idle[len(c.idle)-1]
 		c.idle = c.idle[:len(c.idle)-1]
 		c.mu.Unlock()
-		if time.Since(cn.lastUsed) < h1IdleTimeout && idleOpen(cn.nc) {
+		if time.Since(cn.lastUsed) < h1IdleTimeout && cn.idleOpen() {
 			return cn, true, nil
 		}
 		cn.nc.Close()
@@ -221,26 +227,19 @@ func (c *h1Client) get(ctx context.Context, deadline time.Time) (cn *h1Conn, reu
 // request, which also catches a receiver that closes right after answering
 // without saying Connection: close. (Bytes a TLS connection has already
 // decrypted into its own buffer cannot be peeked at.)
-func idleOpen(nc net.Conn) bool {
-	if tc, ok := nc.(*tls.Conn); ok {
-		nc = tc.NetConn()
-	}
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
+func (cn *h1Conn) idleOpen() bool {
+	if cn.rc == nil {
 		return true
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	open := false
+	return cn.rc.Read(cn.peekFn) == nil && cn.peekOpen
+}
+
+// peek is idleOpen's look at the socket: nothing to read yet means open.
+func (cn *h1Conn) peek(fd uintptr) bool {
 	var b [1]byte
-	err = rc.Read(func(fd uintptr) bool {
-		_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		open = err == unix.EAGAIN
-		return true
-	})
-	return err == nil && open
+	_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	cn.peekOpen = err == unix.EAGAIN
+	return true
 }
 
 func (c *h1Client) dial(ctx context.Context, deadline time.Time) (*h1Conn, error) {
@@ -258,7 +257,18 @@ func (c *h1Client) dial(ctx context.Context, deadline time.Time) (*h1Conn, error
 		}
 		nc = tc
 	}
-	return &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 4096)}, nil
+	cn := &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 4096)}
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if cn.rc, err = sc.SyscallConn(); err != nil {
+			cn.nc.Close()
+			return nil, err
+		}
+		cn.peekFn = cn.peek // bound once: no allocation per check
+	}
+	return cn, nil
 }
 
 // dialError turns the dial context's deadline into errDeadline.
