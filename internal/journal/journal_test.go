@@ -738,3 +738,42 @@ func TestAppendDoesNotWaitForCursorDelay(t *testing.T) {
 		})
 	}
 }
+
+// With CommitDelay 0, a group that follows a large one gathers for
+// busyDelay (a stream of appends is coming), and one that follows a small
+// group does not wait at all. Fake time (synctest) makes the check exact.
+func TestBusyGroupsGather(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		j, err := Open(filepath.Join(t.TempDir(), "j.db"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		appendTimed := func(n int) time.Duration {
+			recs := make([][]byte, n)
+			for i := range recs {
+				recs[i] = []byte("r")
+			}
+			start := time.Now()
+			if _, err := j.Append(t.Context(), recs...); err != nil {
+				t.Fatal(err)
+			}
+			return time.Since(start)
+		}
+		for _, step := range []struct {
+			n    int
+			want time.Duration
+		}{
+			{1, 0},             // idle: no wait
+			{busyGroup, 0},     // follows a small group: no wait
+			{1, busyDelay},     // follows a large group: gathers
+			{1, 0},             // follows a small group again
+			{busyGroup - 1, 0}, // just under the threshold...
+			{1, 0},             // ...so the next does not wait
+		} {
+			if got := appendTimed(step.n); got != step.want {
+				t.Errorf("append of %d after the previous groups waited %v, want %v", step.n, got, step.want)
+			}
+		}
+	})
+}
