@@ -66,8 +66,7 @@ type Journal struct {
 	MaxAge   Duration `toml:"max_age"`
 	// CommitDelay is how long a group commit waits to collect events; 0
 	// commits as soon as the previous commit is done (groups then form
-	// from what arrives during an fsync, plus 1ms after a group of 16 or
-	// more), which gives the lowest latency.
+	// from what arrives during an fsync), which gives the lowest latency.
 	CommitDelay Duration `toml:"commit_delay"`
 }
 

@@ -106,8 +106,7 @@ type Options struct {
 	// CommitDelay is how long the committer collects a group after the
 	// first pending write before committing it. 0 (or less) commits as
 	// soon as the committer is free: the lowest latency, and groups still
-	// form under load from what arrives during the previous commit; after
-	// a group of busyGroup records or more it gathers for busyDelay.
+	// form under load from what arrives during the previous commit.
 	CommitDelay time.Duration
 	// MaxBatch ends group collection early once this many records are
 	// pending. 0 means DefaultMaxBatch. One Append call is never split.
@@ -450,7 +449,6 @@ func (j *Journal) run() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var batch []*request
-	busy := false // the last group was large: appends are streaming in
 	for {
 		open := true
 		select {
@@ -463,10 +461,9 @@ func (j *Journal) run() {
 		case <-j.kick:
 		}
 		if open {
-			batch, open = j.collect(batch, timer, busy)
+			batch, open = j.collect(batch, timer)
 		}
 		j.commit(batch)
-		busy = records(batch) >= busyGroup
 		clear(batch)
 		batch = batch[:0]
 		if !open {
@@ -475,30 +472,10 @@ func (j *Journal) run() {
 	}
 }
 
-// records counts the records of batch.
-func records(batch []*request) int {
-	n := 0
-	for _, r := range batch {
-		n += len(r.data)
-	}
-	return n
-}
-
-// Under a stream of appends, a commit delay of 0 still waits busyDelay for
-// more after a group of busyGroup records or more: twice the records per
-// fsync and per B-tree write for at most a millisecond of latency, which
-// at 20,000 events a second saves a tenth of the daemon's CPU. At the
-// rates where latency is measured in fractions of a millisecond, groups
-// are a record or two and nothing waits.
-const (
-	busyGroup = 16
-	busyDelay = time.Millisecond
-)
-
 // collect adds requests to batch for up to the commit delay or until
-// MaxBatch records are pending. busy says the previous group had busyGroup
-// records or more. It reports false once reqs is closed and drained.
-func (j *Journal) collect(batch []*request, timer *time.Timer, busy bool) ([]*request, bool) {
+// MaxBatch records are pending. It reports false once reqs is closed and
+// drained.
+func (j *Journal) collect(batch []*request, timer *time.Timer) ([]*request, bool) {
 	if len(batch) == 0 {
 		// Only cursor and state writes are pending: they wait up to
 		// consumerDelay for an append to ride with, which saves a commit
@@ -515,16 +492,15 @@ func (j *Journal) collect(batch []*request, timer *time.Timer, busy bool) ([]*re
 			return batch, true
 		}
 	}
-	n := records(batch)
+	n := 0
+	for _, r := range batch {
+		n += len(r.data)
+	}
 	// With no delay, take only what is already queued: groups still form
 	// under load, from what arrives while the previous commit syncs.
-	delay := j.delay
-	if delay <= 0 && busy {
-		delay = busyDelay
-	}
 	var timeout <-chan time.Time
-	if delay > 0 {
-		timer.Reset(delay)
+	if j.delay > 0 {
+		timer.Reset(j.delay)
 		defer timer.Stop()
 		timeout = timer.C
 	}
