@@ -333,6 +333,7 @@ func runChild(sp spec, res *result) error {
 		res.add("journal commits", "", float64(c1-c0))
 	}
 	res.add("RSS peak", "MiB", mib(peak))
+	res.add("RSS peak, anonymous (no file pages)", "MiB", mib(mon.anonPeakKB()))
 	res.add("VmHWM", "MiB", mib(mon.hwmKB()))
 	res.add("CPU time", "s", cpu)
 	delivered := int64(0)

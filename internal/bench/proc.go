@@ -40,7 +40,7 @@ func procStat(pid int) (ppid int, ticks int64, ok bool) {
 	return ppid, ticks, true
 }
 
-// procStatusKB returns a "kB" field (VmRSS, VmHWM) of /proc/<pid>/status.
+// procStatusKB returns a "kB" field (VmRSS, RssAnon, VmHWM) of /proc/<pid>/status.
 func procStatusKB(pid int, field string) int64 {
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
@@ -91,6 +91,7 @@ type procMon struct {
 	pids     []int
 	scanned  time.Time
 	peakKB   int64
+	anonKB   int64 // peak of the summed RssAnon: heap and stacks, not file pages
 	stopping chan struct{}
 	done     chan struct{}
 }
@@ -109,16 +110,27 @@ func (m *procMon) tree() []int {
 	return append([]int(nil), m.pids...)
 }
 
-// rssKB is the summed VmRSS of the tree now; it also updates the peak.
+// rssKB is the summed VmRSS of the tree now; it also updates the peaks.
 func (m *procMon) rssKB() int64 {
-	var sum int64
+	var sum, anon int64
 	for _, pid := range m.tree() {
 		sum += procStatusKB(pid, "VmRSS")
+		anon += procStatusKB(pid, "RssAnon")
 	}
 	m.mu.Lock()
 	m.peakKB = max(m.peakKB, sum)
+	m.anonKB = max(m.anonKB, anon)
 	m.mu.Unlock()
 	return sum
+}
+
+// anonPeakKB is the peak summed RssAnon since start: VmRSS also counts the
+// file pages a process maps, such as the journal's, which the kernel
+// reclaims as it needs.
+func (m *procMon) anonPeakKB() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.anonKB
 }
 
 // hwmKB is the summed VmHWM (peak RSS since start) of the tree; for more
@@ -146,7 +158,7 @@ func (m *procMon) cpuSeconds() float64 {
 // peak.
 func (m *procMon) start(interval time.Duration) {
 	m.mu.Lock()
-	m.peakKB = 0
+	m.peakKB, m.anonKB = 0, 0
 	m.stopping = make(chan struct{})
 	m.done = make(chan struct{})
 	stopping, done := m.stopping, m.done
