@@ -29,6 +29,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -308,6 +309,14 @@ func parentMain(args []string, stdout, stderr io.Writer) int {
 	}
 	b := &bench{o: o, stderr: stderr, started: time.Now()}
 	load0 := loadAvg()
+	// The journal fsyncs every group before delivery: the disk's fsync
+	// latency is the floor of the latency scenario, so it is measured
+	// where the scenarios keep their state.
+	fsync, err := fsyncLatency("/var/tmp", 1000)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
 	fmt.Fprintf(stderr, "bench: gluster-eventing %s vs %s; %s\n", o.Bin, stockDaemon, map[bool]string{true: "quick run", false: "full run"}[o.Quick])
 
 	// 1. Receiver ceilings (also the reference rates of "sustained").
@@ -380,7 +389,7 @@ func parentMain(args []string, stdout, stderr io.Writer) int {
 
 	tables := b.tables(ceil1, ceil4)
 	fmt.Fprintf(stdout, "\ngluster-eventing vs Gluster's glustereventsd, %s; ratio = gluster-eventing / glustereventsd\n", time.Now().Format(time.DateTime))
-	fmt.Fprintf(stdout, "host: %d CPUs; load average %s at the start, %s at the end\n", runtime.NumCPU(), load0, loadAvg())
+	fmt.Fprintf(stdout, "host: %d CPUs; load average %s at the start, %s at the end; %s\n", runtime.NumCPU(), load0, loadAvg(), fsync)
 	for _, t := range tables {
 		t.print(stdout)
 	}
@@ -395,7 +404,8 @@ func parentMain(args []string, stdout, stderr io.Writer) int {
 	if o.JSON != "" {
 		rep := map[string]any{
 			"time": time.Now(), "options": o, "ceilings": map[string]float64{"one_connection": ceil1, "four_connections": ceil4},
-			"runs": b.runs, "tables": tables,
+			"fsync": fsync,
+			"runs":  b.runs, "tables": tables,
 		}
 		data, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(o.JSON, append(data, '\n'), 0o644); err != nil {
@@ -408,6 +418,47 @@ func parentMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// fsyncStats is the latency of fdatasync after a 4 KiB write on one disk.
+type fsyncStats struct {
+	Dir string        `json:"dir"`
+	P50 time.Duration `json:"p50_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	Max time.Duration `json:"max_ns"`
+}
+
+func (f fsyncStats) String() string {
+	return fmt.Sprintf("fdatasync on %s: p50 %.2f ms, p99 %.2f ms, max %.1f ms",
+		f.Dir, ms(f.P50), ms(f.P99), ms(f.Max))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// fsyncLatency times n fdatasyncs of 4 KiB writes in dir, one a
+// millisecond, as the journal's commits come at 1,000 events a second.
+func fsyncLatency(dir string, n int) (fsyncStats, error) {
+	f, err := os.CreateTemp(dir, "ge-bench-fsync-")
+	if err != nil {
+		return fsyncStats{}, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 4096)
+	d := make([]time.Duration, n)
+	for i := range d {
+		if _, err := f.WriteAt(buf, int64(i%64)*4096); err != nil {
+			return fsyncStats{}, err
+		}
+		t := time.Now()
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			return fsyncStats{}, fmt.Errorf("fdatasync %s: %w", f.Name(), err)
+		}
+		d[i] = time.Since(t)
+		time.Sleep(time.Millisecond)
+	}
+	slices.Sort(d)
+	return fsyncStats{Dir: dir, P50: d[n/2], P99: d[n*99/100], Max: d[n-1]}, nil
 }
 
 // loadAvg is the 1-minute load average: other work on the machine skews
