@@ -24,9 +24,9 @@ import (
 // reader goroutine and builds a Request, two header maps and a dozen other
 // objects for it; at ten thousand events a second that was about half of
 // the daemon's CPU time. Webhooks need one method, one URL and a handful of
-// headers, so they get this small client. Responses are parsed by
-// net/http's own http.ReadResponse. Proxies go through net/http
-// (see newSender).
+// headers, so they get this small client. readHead (h1head.go) reads the
+// part of a response delivery needs. Proxies go through net/http (see
+// newSender).
 type h1Client struct {
 	addr    string      // host:port to dial
 	tlsConf *tls.Config // nil for http://
@@ -56,8 +56,8 @@ type h1Conn struct {
 const (
 	// h1IdleTimeout is how long an idle connection is kept.
 	h1IdleTimeout = 90 * time.Second
-	// h1DialTimeout bounds connecting, TLS handshake included, within
-	// the attempt's own timeout.
+	// h1DialTimeout bounds the TCP connect; the attempt's deadline
+	// bounds it and the TLS handshake too.
 	h1DialTimeout = 30 * time.Second
 	// h1FreshConn is how recently a connection must have carried a
 	// response to be reused without idleOpen's check. Anything the
@@ -114,12 +114,12 @@ func (c *h1Client) post(ctx context.Context, deadline time.Time, build func([]by
 	if err != nil {
 		return h1Response{}, err
 	}
-	resp, err, closed := c.roundTrip(ctx, cn, deadline, build)
+	resp, closed, err := c.roundTrip(ctx, cn, deadline, build)
 	if err != nil && closed && reused && ctx.Err() == nil && time.Now().Before(deadline) {
 		if cn, err = c.dial(ctx, deadline); err != nil {
 			return h1Response{}, err
 		}
-		resp, err, _ = c.roundTrip(ctx, cn, deadline, build)
+		resp, _, err = c.roundTrip(ctx, cn, deadline, build)
 	}
 	return resp, err
 }
@@ -127,7 +127,7 @@ func (c *h1Client) post(ctx context.Context, deadline time.Time, build func([]by
 // roundTrip makes one exchange on cn and then either returns cn to the
 // idle pool or closes it. closed reports that the connection failed or
 // ended before a byte of the response arrived.
-func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time, build func([]byte) []byte) (resp h1Response, err error, closed bool) {
+func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time, build func([]byte) []byte) (resp h1Response, closed bool, err error) {
 	keep := false
 	defer func() {
 		if keep {
@@ -148,18 +148,18 @@ func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time
 
 	cn.req = build(cn.req[:0])
 	if _, err := cn.nc.Write(cn.req); err != nil {
-		return resp, c.fail(ctx, err), connClosed(err)
+		return resp, connClosed(err), c.fail(ctx, err)
 	}
 	if cap(cn.req) > 64<<10 {
 		cn.req = nil // do not keep a buffer an unusually large body grew
 	}
 	if _, err := cn.br.Peek(1); err != nil {
-		return resp, c.fail(ctx, err), connClosed(err)
+		return resp, connClosed(err), c.fail(ctx, err)
 	}
 	var h h1Head
 	for interim := 0; ; interim++ {
 		if h, err = readHead(cn.br); err != nil {
-			return resp, c.fail(ctx, err), false
+			return resp, false, c.fail(ctx, err)
 		}
 		if h.status >= 200 {
 			break
@@ -168,7 +168,7 @@ func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time
 		// before the final one; 101 would switch protocols, which the
 		// request never asks for.
 		if h.status == 101 || interim == maxInterim {
-			return resp, fmt.Errorf("%w: unexpected %d response", errMalformed, h.status), false
+			return resp, false, fmt.Errorf("%w: unexpected %d response", errMalformed, h.status)
 		}
 	}
 	resp = h1Response{status: h.status, retryAfter: h.retryAfter}
@@ -177,7 +177,7 @@ func (c *h1Client) roundTrip(ctx context.Context, cn *h1Conn, deadline time.Time
 	// do bytes after the response: the next request must not read them
 	// as its answer.
 	keep = !h.close && drain(cn.br, &h) == nil && cn.br.Buffered() == 0
-	return resp, nil, false
+	return resp, false, nil
 }
 
 // connClosed reports whether err means the peer closed the connection
