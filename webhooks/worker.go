@@ -405,6 +405,9 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 	w.mu.Lock()
 	rs, _ := w.st.retry(seq)
 	// Deliveries that succeed after this point show the receiver is up.
+	// It is read again after a backoff wait, before the next attempt; an
+	// attempt retried at once keeps the older count, which can only make
+	// the wake-up sooner.
 	since := w.delivered.Load()
 	w.mu.Unlock()
 	for {
@@ -412,13 +415,13 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 			if !w.backoff(wait, since) {
 				return false
 			}
+			w.mu.Lock()
+			since = w.delivered.Load()
+			w.mu.Unlock()
 		}
 		if w.soft.Err() != nil {
 			return false
 		}
-		w.mu.Lock()
-		since = w.delivered.Load()
-		w.mu.Unlock()
 		now := time.Now()
 		status, retryAfter, err := s.post(w.hard, m, now)
 		if err != nil && w.hard.Err() != nil {
