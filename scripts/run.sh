@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build gluster-eventing and run the daemon in the foreground with its
-# embedded default config (no Gluster needed), as root:
-#   sudo bash scripts/run.sh
+# embedded default config (no Gluster needed). As root:
+#   bash scripts/run.sh
+# (another user: su -c 'bash scripts/run.sh' root).
 # It listens for Gluster events on UDP 55555 (IPv4 and IPv6), keeps its
 # journal in /var/lib/gluster-eventing and serves its API on
 # /run/gluster-eventing/api.sock. Try, from another shell:
