@@ -182,11 +182,11 @@ func (j *Journal) collect(batch []*request, timer *time.Timer) ([]*request, bool
 // commit writes batch and the queued consumer writes in one transaction
 // (running retention too when it is due), answers its requests and wakes
 // every waiter. A failed transaction (a full disk, an I/O error) is retried
-// with backoff until it succeeds or the journal closes: appends then wait,
+// with backoff until it succeeds or Close begins: appends then wait,
 // the intake's socket buffer fills, and no accepted event is dropped for a
 // passing problem.
 func (j *Journal) commit(batch []*request) {
-	wait := commitRetryMin
+	wait := j.retryMin
 	for attempt := 1; ; attempt++ {
 		err := j.tryCommit(batch)
 		if err == nil {
@@ -196,18 +196,23 @@ func (j *Journal) commit(batch []*request) {
 			j.answer(batch, nil)
 			return
 		}
-		j.mu.Lock()
-		closing := j.closing
-		j.mu.Unlock()
-		if closing {
+		select {
+		case <-j.quit:
 			j.answer(batch, err)
 			return
+		default:
 		}
 		if attempt == 1 || attempt%10 == 0 {
 			j.log.Error("journal commit failed; retrying", "path", j.path, "attempt", attempt, "err", err)
 		}
-		time.Sleep(wait)
-		wait = min(2*wait, commitRetryMax)
+		// Close ends the wait; the commit is then tried once more.
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-j.quit:
+			t.Stop()
+		}
+		wait = min(2*wait, j.retryMax)
 	}
 }
 

@@ -147,6 +147,15 @@ type Journal struct {
 	reqs    chan *request // appends and flush barriers, in order
 	kick    chan struct{} // cap 1: cursor/state writes are pending
 	done    chan struct{} // closed when the committer has exited
+	// quit is closed when Close begins: a failing commit stops backing off
+	// and answers its requests with the error, so that Close does not wait
+	// for a disk that may never recover.
+	quit     chan struct{}
+	quitOnce sync.Once
+
+	// The backoff between attempts at a failing commit (commitRetryMin
+	// and commitRetryMax; tests lengthen it).
+	retryMin, retryMax time.Duration
 
 	mu       sync.Mutex
 	stats    Stats
@@ -182,7 +191,10 @@ func Open(path string, opts Options) (*Journal, error) {
 		log:      opts.Logger,
 		kick:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
+		quit:     make(chan struct{}),
 		notify:   make(chan struct{}),
+		retryMin: commitRetryMin,
+		retryMax: commitRetryMax,
 	}
 	if j.maxBatch <= 0 {
 		j.maxBatch = DefaultMaxBatch
@@ -309,8 +321,11 @@ func (j *Journal) publishLocked() {
 func (j *Journal) Epoch() string { return j.epoch }
 
 // Close commits everything queued, stops the committer and closes the file.
-// Calls after the first return nil.
+// It does not wait for a failing disk to recover: a commit that is failing
+// is tried once more and its requests get the error, and so does every
+// request still queued whose commit fails. Calls after the first return nil.
 func (j *Journal) Close() error {
+	j.quitOnce.Do(func() { close(j.quit) })
 	j.closeMu.Lock()
 	if j.closed {
 		j.closeMu.Unlock()
