@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 // TestMain lets the test binary act as the bench's re-executed child (and
@@ -27,20 +29,13 @@ func TestMain(m *testing.M) {
 }
 
 // needRoot skips the test unless it runs as root with unshare and ip; with
-// CI=true it fails instead.
+// CI=true it fails instead (internal/testenv).
 func needRoot(t *testing.T) {
 	t.Helper()
-	skip := t.Skip
-	if os.Getenv("CI") == "true" {
-		skip = t.Fatal
-	}
-	if os.Geteuid() != 0 {
-		skip("needs root: network and mount namespaces, bind mounts")
-	}
+	testenv.Require(t, os.Geteuid() == 0, "root (network and mount namespaces, bind mounts)")
 	for _, tool := range []string{"unshare", "ip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			skip(tool + " not found")
-		}
+		_, err := exec.LookPath(tool)
+		testenv.Require(t, err == nil, tool+" (apt-get install util-linux iproute2)")
 	}
 }
 
@@ -134,8 +129,8 @@ func TestBurstDeliversEveryEventOnce(t *testing.T) {
 // without a failed run (the daemon starts, survives and answers in each)
 // and prints its tables. No numbers are asserted.
 func TestQuickRunOurs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("about a minute; skipped with -short")
+	if testing.Short() && !testenv.CI() {
+		t.Skip("about a minute; skipped with -short (not with CI=true)")
 	}
 	needRoot(t)
 	bin := buildDaemon(t)

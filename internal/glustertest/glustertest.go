@@ -34,47 +34,43 @@ package glustertest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 // cleanPath is the PATH of every command run inside a node: what systemd
 // gives a system service, without the test's language-manager shims.
 const cleanPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// Require skips the test unless it can run real glusterd: root, the tools
+// Require stops the test unless it can run real glusterd: root, the tools
 // on PATH (glusterd, gluster, ip, unshare, nsenter and any extra ones) and
-// permission to create namespaces. When CI=true a missing component fails
-// the test instead, so that a CI job meant to run these tests cannot go
-// green by skipping them. -short always skips.
+// permission to create namespaces. A missing one skips the test, or fails
+// it when CI=true (see internal/testenv), so that a CI job meant to run
+// these tests cannot go green by skipping them. -short skips, but not
+// under CI=true: CI runs them whatever the flags.
 func Require(t testing.TB, tools ...string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("real-Gluster test skipped in -short mode")
+	if testing.Short() && !testenv.CI() {
+		t.Skip("real-Gluster test skipped in -short mode (not with CI=true)")
 	}
-	missing := t.Skipf
-	if os.Getenv("CI") == "true" {
-		missing = t.Fatalf
-	}
-	if os.Geteuid() != 0 {
-		missing("real-Gluster test needs root")
-		return
-	}
+	testenv.Require(t, os.Geteuid() == 0, "root (real-Gluster test)")
 	for _, tool := range append([]string{"glusterd", "gluster", "ip", "unshare", "nsenter"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing("real-Gluster test needs %s on PATH (apt-get install glusterfs-server iproute2 util-linux): %v", tool, err)
-			return
-		}
+		_, err := exec.LookPath(tool)
+		testenv.Require(t, err == nil, tool+" on PATH (real-Gluster test; apt-get install glusterfs-server iproute2 util-linux)")
 	}
 	out, err := exec.Command("unshare", "--net", "--mount", "--uts", "--propagation", "private", "--",
 		"ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0-peer").CombinedOutput()
 	if err != nil {
-		missing("real-Gluster test cannot create namespaces and veth links (needs CAP_SYS_ADMIN and CAP_NET_ADMIN): %v: %s",
-			err, bytes.TrimSpace(out))
+		testenv.Require(t, false, fmt.Sprintf(
+			"permission to create namespaces and veth links (real-Gluster test; needs CAP_SYS_ADMIN and CAP_NET_ADMIN; unshare: %v: %s)",
+			err, bytes.TrimSpace(out)))
 	}
 }
 
