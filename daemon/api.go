@@ -148,10 +148,7 @@ func (d *Daemon) startAPI(path string) (*apiServer, error) {
 		}
 		writeJSON(w, code, res)
 	})
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		writeMetrics(w, d.status())
-	})
+	mux.Handle("GET /metrics", d.metricsHandler())
 	a := &apiServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, path: path}
 	go a.srv.Serve(ln)
 	return a, nil
