@@ -44,7 +44,7 @@ func BenchmarkDelivery(b *testing.B) {
 			hook.URL, hook.MaxInFlight = srv.URL, inflight
 			// A new webhook starts at the end of the journal: give it the
 			// backlog by setting its cursor to the start.
-			if err := j.SetCursor(ConsumerName(hook.URL), 0); err != nil {
+			if err := j.SetCursor(ConsumerName(hook.Key()), 0); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()

@@ -1,6 +1,8 @@
 package webhooks
 
 import (
+	"github.com/google/go-cmp/cmp"
+
 	"testing"
 	"time"
 
@@ -50,11 +52,8 @@ func TestStandardBodyUnknownType(t *testing.T) {
 }
 
 func TestConsumerNameAndDisplayURL(t *testing.T) {
-	if got, want := ConsumerName("https://example.com/hook"), ConsumerName("https://example.com/hook"); got != want || len(got) != len("webhook:")+16 {
+	if got := ConsumerName("0123456789abcdef"); got != "webhook:0123456789abcdef" {
 		t.Errorf("ConsumerName = %q", got)
-	}
-	if ConsumerName("https://example.com/a") == ConsumerName("https://example.com/b") {
-		t.Error("different URLs share a consumer name")
 	}
 	for in, want := range map[string]string{
 		"https://example.com/hook":                     "https://example.com/hook",
@@ -73,12 +72,26 @@ func TestConsumerNameAndDisplayURL(t *testing.T) {
 
 func TestStateBoundsAndRoundTrip(t *testing.T) {
 	var p persisted
-	for s := uint64(1); s <= 250; s++ {
+	// Runs of records given up on for the same reason share one entry.
+	for s := uint64(1); s <= 5; s++ {
+		p.addDeadLetter(DeadLetter{Seq: s, Status: 401, Attempts: 2})
+	}
+	p.addDeadLetter(DeadLetter{Seq: 6, Status: 500})
+	p.addDeadLetter(DeadLetter{Seq: 8, Status: 500})
+	if diff := cmp.Diff([]DeadLetter{{Seq: 1, LastSeq: 5, Status: 401, Attempts: 2}, {Seq: 6, LastSeq: 6, Status: 500}, {Seq: 8, LastSeq: 8, Status: 500}}, p.Dead); diff != "" {
+		t.Errorf("dead letters (-want +got):\n%s", diff)
+	}
+	if p.deadCount() != 7 {
+		t.Errorf("deadCount = %d, want 7", p.deadCount())
+	}
+	// Bounded: the oldest entries go, and are counted.
+	for s := uint64(10); s < 10+2*maxDeadRanges; s += 2 {
 		p.addDeadLetter(DeadLetter{Seq: s})
 	}
-	if len(p.DeadLetters) != maxDeadLetters || p.DeadLetters[0].Seq != 151 || p.DeadLetters[99].Seq != 250 {
-		t.Errorf("dead letters kept: %d, %d..%d", len(p.DeadLetters), p.DeadLetters[0].Seq, p.DeadLetters[len(p.DeadLetters)-1].Seq)
+	if len(p.Dead) != maxDeadRanges || p.DeadDropped != 7 || p.Dead[0].Seq != 10 {
+		t.Errorf("dead letters kept: %d from %d, dropped %d", len(p.Dead), p.Dead[0].Seq, p.DeadDropped)
 	}
+	p.Dead, p.DeadDropped = nil, 0
 	p.setRetry(retryState{Seq: 300, Attempts: 2, NextAt: time.Unix(1700000000, 0).UTC()})
 	p.setRetry(retryState{Seq: 301, Attempts: 1})
 	p.setRetry(retryState{Seq: 300, Attempts: 3, NextAt: time.Unix(1700000001, 0).UTC()})

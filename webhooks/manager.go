@@ -70,9 +70,11 @@ func NewManager(opts Options) (*Manager, error) {
 	return &Manager{opts: opts, workers: make(map[string]*Worker)}, nil
 }
 
-// Apply makes the running webhooks those of hooks, matched by URL:
+// Apply makes the running webhooks those of hooks, matched by id
+// ([config.Webhook.Key]):
 //   - an unchanged webhook keeps running untouched;
-//   - a changed one is stopped and started again at its persisted cursor;
+//   - a changed one (its URL and credentials included) is stopped and
+//     started again at its persisted cursor, so its backlog survives;
 //     the records it was retrying go out at once with a fresh attempt
 //     count, and a webhook its receiver disabled with 410 Gone is enabled;
 //   - a removed one is stopped and its cursor and state are deleted;
@@ -82,16 +84,17 @@ func NewManager(opts Options) (*Manager, error) {
 // when ctx ends such attempts are cancelled and their records will be sent
 // again. Apply returns an error (and changes nothing) if two webhooks have
 // the same URL or the Manager is stopped; otherwise it applies everything
-// and returns ctx.Err() if it had to cancel attempts.
+// and returns ctx.Err() if it had to cancel attempts. Two webhooks with the
+// same id are refused.
 func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 	m.applyMu.Lock()
 	defer m.applyMu.Unlock()
 	want := make(map[string]config.Webhook, len(hooks))
 	for _, h := range hooks {
-		if _, dup := want[h.URL]; dup {
-			return fmt.Errorf("webhooks: apply: two webhooks with URL %s", displayURL(h.URL))
+		if _, dup := want[h.Key()]; dup {
+			return fmt.Errorf("webhooks: apply: two webhooks with id %s (%s)", h.Key(), displayURL(h.URL))
 		}
-		want[h.URL] = h
+		want[h.Key()] = h
 	}
 	m.mu.Lock()
 	if m.closed {
@@ -130,48 +133,54 @@ func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, w := range removed {
-		delete(m.workers, w.hook.URL)
+		delete(m.workers, w.hook.Key())
 	}
 	for _, h := range start {
-		if _, changed := m.workers[h.URL]; changed {
-			if e := m.enable(h.URL); e != nil {
+		if _, changed := m.workers[h.Key()]; changed {
+			if e := m.enable(&h); e != nil {
 				err = errors.Join(err, e)
 			}
 		}
 		w := newWorker(h, &m.opts)
-		m.workers[h.URL] = w
+		m.workers[h.Key()] = w
 		w.start()
 	}
 	return err
 }
 
-// enable clears a persisted 410 Gone and the retry backoff of the webhook
-// with this URL, whose worker is stopped.
-func (m *Manager) enable(u string) error {
-	name := ConsumerName(u)
+// enable clears a persisted 410 Gone and the retry backoff of hook, whose
+// worker is stopped.
+func (m *Manager) enable(hook *config.Webhook) error {
+	err := m.editState(hook, func(st *persisted) {
+		// A changed config is a fresh start for the records being
+		// retried: they go out at once with a new attempt count, instead
+		// of waiting out the backoff the old settings earned.
+		st.Disabled, st.DisabledAt = false, time.Time{}
+		for i := range st.Retries {
+			st.Retries[i].Attempts, st.Retries[i].NextAt = 0, time.Time{}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("webhooks: enable %s: %w", displayURL(hook.URL), err)
+	}
+	return nil
+}
+
+// editState changes the persisted state of a webhook whose worker is
+// stopped.
+func (m *Manager) editState(hook *config.Webhook, fn func(st *persisted)) error {
+	name := ConsumerName(hook.Key())
 	j := m.opts.Journal
 	b, err := j.State(name)
 	if err != nil {
-		return fmt.Errorf("webhooks: enable %s: %w", displayURL(u), err)
+		return err
 	}
-	st, err := decodeState(b)
-	if err != nil || (!st.Disabled && len(st.Retries) == 0) {
-		return nil // an unreadable state is discarded by the worker
+	st, _ := decodeState(b) // an unreadable state starts afresh, as the worker would
+	fn(&st)
+	if b, err = encodeState(&st); err != nil {
+		return err
 	}
-	// A changed config is a fresh start for the records being retried:
-	// they go out at once with a new attempt count, instead of waiting out
-	// the backoff (or the dead-letter count) the old settings earned.
-	st.Disabled, st.DisabledAt = false, time.Time{}
-	for i := range st.Retries {
-		st.Retries[i].Attempts, st.Retries[i].NextAt = 0, time.Time{}
-	}
-	if b, err = encodeState(&st); err == nil {
-		err = j.PutState(name, b)
-	}
-	if err != nil {
-		return fmt.Errorf("webhooks: enable %s: %w", displayURL(u), err)
-	}
-	return nil
+	return j.PutState(name, b)
 }
 
 // Stop stops every worker: they take no new records and finish the
@@ -207,16 +216,16 @@ func (m *Manager) Health() []Health {
 	return hs
 }
 
-// DeadLetters returns the newest records the webhook with this URL gave up
-// on, oldest first, or nil if there is no such webhook.
-func (m *Manager) DeadLetters(url string) []DeadLetter {
+// DeadLetters returns the records the webhook with this id gave up on, in
+// the order it gave up on them, and false if there is no such webhook.
+func (m *Manager) DeadLetters(id string) ([]DeadLetter, bool) {
 	m.mu.Lock()
-	w := m.workers[url]
+	w := m.workers[id]
 	m.mu.Unlock()
 	if w == nil {
-		return nil
+		return nil, false
 	}
-	return w.DeadLetters()
+	return w.DeadLetters(), true
 }
 
 // stopAll stops workers concurrently, all within ctx.

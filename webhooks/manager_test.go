@@ -88,7 +88,7 @@ func TestApplyWhileEventsFlow(t *testing.T) {
 		t.Fatalf("new webhook got %v..., want only events journaled after Apply", d[:min(len(d), 3)])
 	}
 	checkContiguous(t, "added", d, d[0], last)
-	if _, ok, _ := j.Cursor(ConsumerName(hookC.URL)); ok {
+	if _, ok, _ := j.Cursor(ConsumerName(config.IDFromURL(hookC.URL))); ok {
 		t.Error("removed webhook's cursor kept")
 	}
 	if got := len(m.Health()); got != 3 {
@@ -161,7 +161,7 @@ func TestStopFinishesAttemptInFlight(t *testing.T) {
 	if rv.count() != n || n > 2 {
 		t.Errorf("%d requests; more after Stop returned: %d", n, rv.count()-n)
 	}
-	c, _, _ := j.Cursor(ConsumerName(rv.url()))
+	c, _, _ := j.Cursor(ConsumerName(config.IDFromURL(rv.url())))
 	if c != uint64(n) {
 		t.Errorf("cursor %d after %d finished deliveries", c, n)
 	}
@@ -188,7 +188,7 @@ func TestStopCancelsAfterDeadline(t *testing.T) {
 	if err := m.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Stop = %v, want a deadline error", err)
 	}
-	if c, _, _ := j.Cursor(ConsumerName(rv.url())); c != 0 {
+	if c, _, _ := j.Cursor(ConsumerName(config.IDFromURL(rv.url()))); c != 0 {
 		t.Errorf("cursor moved to %d past a cancelled attempt", c)
 	}
 	if st := readState(t, j, rv.url()); len(st.Retries) != 0 {
@@ -206,7 +206,7 @@ func TestRemoveForgetsAndReAddStartsNow(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	hook := testHook(rv.url())
+	hook := testHook(rv.url(), func(h *config.Webhook) { h.MaxAttempts = 1 })
 	m := newTestManager(t, j)
 	apply(t, m, hook)
 	appendEvents(t, j, 3)
@@ -215,7 +215,7 @@ func TestRemoveForgetsAndReAddStartsNow(t *testing.T) {
 	if len(m.Health()) != 0 {
 		t.Error("removed webhook still in Health")
 	}
-	if st, _ := j.State(ConsumerName(hook.URL)); st != nil {
+	if st, _ := j.State(ConsumerName(config.IDFromURL(hook.URL))); st != nil {
 		t.Errorf("state kept: %s", st)
 	}
 	appendEvents(t, j, 2) // while removed: never delivered
@@ -291,7 +291,7 @@ func TestNoSecretsInLogsOrHealth(t *testing.T) {
 		if bytes.Contains(hs, []byte(secret)) {
 			t.Errorf("health contains %s: %s", secret, hs)
 		}
-		st, _ := j.State(ConsumerName(u))
+		st, _ := j.State(ConsumerName(config.IDFromURL(u)))
 		if bytes.Contains(st, []byte(secret)) {
 			t.Errorf("state contains %s: %s", secret, st)
 		}

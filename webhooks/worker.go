@@ -56,12 +56,12 @@ const (
 // Health is a snapshot of a worker for the API, D-Bus and metrics. It never
 // holds secrets.
 type Health struct {
+	// ID is the webhook's id, which its cursor and state are kept under.
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
 	// URL is the webhook's URL without user info and with query values
 	// redacted.
-	URL string `json:"url"`
-	// ID tells webhooks apart whose redacted URLs are equal: the journal
-	// consumer name, a hash of the full URL.
-	ID     string `json:"id"`
+	URL    string `json:"url"`
 	Format string `json:"format"`
 	// State is StateOK, StateRetrying, StateDisabled or StateStopped.
 	State string `json:"state"`
@@ -76,8 +76,18 @@ type Health struct {
 	Retried       uint64 `json:"retried"` // attempts after the first for a record
 	DeadLettered  uint64 `json:"dead_lettered"`
 	LostRetention uint64 `json:"lost_retention"` // records trimmed before delivery
-	// ConsecutiveFailures counts failed attempts since the last success.
+	// DeadLetters is the number of records given up on and kept for
+	// replay (webhook-replay --dead-letters); DeadLettersDropped those
+	// forgotten to bound the list or because retention removed them.
+	DeadLetters        uint64 `json:"dead_letters"`
+	DeadLettersDropped uint64 `json:"dead_letters_dropped,omitempty"`
+	// Replaying is the number of replayed records still to be sent.
+	Replaying uint64 `json:"replaying,omitempty"`
+	// ConsecutiveFailures counts failed attempts since the last success;
+	// FailingSince is when the first of them was made (kept across
+	// restarts), zero while deliveries succeed.
 	ConsecutiveFailures uint64    `json:"consecutive_failures"`
+	FailingSince        time.Time `json:"failing_since,omitzero"`
 	LastAttempt         time.Time `json:"last_attempt,omitzero"`
 	// LastStatus is the HTTP status of the last attempt, 0 if it got none.
 	LastStatus int `json:"last_status,omitempty"`
@@ -139,7 +149,7 @@ func newWorker(hook config.Webhook, o *Options) *Worker {
 	hard, stopHard := context.WithCancel(context.Background())
 	w := &Worker{
 		hook:      hook,
-		name:      ConsumerName(hook.URL),
+		name:      ConsumerName(hook.Key()),
 		display:   displayURL(hook.URL),
 		j:         o.Journal,
 		nodeID:    o.NodeID,
@@ -234,6 +244,9 @@ func (w *Worker) load() error {
 		}
 	}
 	st.dropRetriesUpTo(cursor)
+	if !st.ReplayedAt.IsZero() && time.Since(st.ReplayedAt) > time.Duration(w.hook.MaxAge) {
+		st.ReplayedAt = time.Time{} // every replayed record has had its MaxAge
+	}
 	w.mu.Lock()
 	w.st = st
 	w.mu.Unlock()
@@ -272,6 +285,10 @@ func (w *Worker) pump(s *sender) {
 
 	next := w.cursor.Load() + 1
 	for w.soft.Err() == nil {
+		if w.replayPending() {
+			w.replay(s, epoch)
+			continue
+		}
 		recs, err := w.j.Read(next, w.batch)
 		if te, ok := errors.AsType[*journal.TrimmedError](err); ok {
 			// Let deliveries below next finish, so that the cursor is
@@ -284,11 +301,7 @@ func (w *Worker) pump(s *sender) {
 			w.lostRetention.Add(lost)
 			w.log.Warn("webhook fell behind journal retention; events lost", "from_seq", next, "to_seq", te.Oldest-1, "lost", lost)
 			w.finishRange(next, te.Oldest-1)
-			w.mu.Lock()
-			if w.st.dropRetriesUpTo(te.Oldest - 1) {
-				w.saveLocked()
-			}
-			w.mu.Unlock()
+			w.forgetTrimmed(te.Oldest - 1)
 			next = te.Oldest
 			continue
 		}
@@ -350,6 +363,70 @@ func (w *Worker) pump(s *sender) {
 			}(rec.Seq, rec.Time)
 		}
 		next = recs[len(recs)-1].Seq + 1
+	}
+}
+
+// forgetTrimmed drops the retry schedules, dead letters and replay ranges
+// of records at or below seq, which retention removed from the journal.
+func (w *Worker) forgetTrimmed(seq uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	retries := w.st.dropRetriesUpTo(seq)
+	dead, replay := w.st.dropUpTo(seq)
+	w.st.DeadDropped += dead
+	w.lostRetention.Add(replay)
+	if retries || dead > 0 || replay > 0 {
+		w.saveLocked()
+	}
+}
+
+func (w *Worker) replayPending() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.st.Replay) > 0
+}
+
+// replay sends up to one batch of the first replay range again, in order,
+// on the pump goroutine: replays are rare and small next to the stream.
+func (w *Worker) replay(s *sender, epoch string) {
+	w.mu.Lock()
+	r := w.st.Replay[0]
+	w.mu.Unlock()
+	recs, err := w.j.Read(r.From, int(min(r.count(), uint64(w.batch))))
+	if te, ok := errors.AsType[*journal.TrimmedError](err); ok {
+		w.forgetTrimmed(te.Oldest - 1)
+		return
+	}
+	if err != nil {
+		if !errors.Is(err, journal.ErrClosed) {
+			w.log.Error("reading journal for a replay", "err", err)
+		}
+		sleep(w.soft, journalRetry)
+		return
+	}
+	if len(recs) == 0 || recs[0].Seq > r.To {
+		// Nothing left in the range (the journal ends before it).
+		w.mu.Lock()
+		w.st.replayDone(r.To)
+		w.saveLocked()
+		w.mu.Unlock()
+		return
+	}
+	for i := range recs {
+		rec := &recs[i]
+		if rec.Seq > r.To {
+			break
+		}
+		if m := w.prepare(rec, epoch); m != nil && !w.deliver(s, rec.Seq, rec.Time, m) {
+			return // stopped or disabled: the range stays as it is
+		}
+		w.mu.Lock()
+		w.st.replayDone(rec.Seq)
+		w.saveLocked()
+		w.mu.Unlock()
+		if w.soft.Err() != nil {
+			return
+		}
 	}
 }
 
@@ -442,11 +519,17 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 			return false
 		}
 		w.failed.Add(1)
+		w.mu.Lock()
+		if w.st.FailingSince.IsZero() {
+			w.st.FailingSince = now // saved with the retry or dead letter below
+		}
+		w.mu.Unlock()
 		rs.LastStatus, rs.LastError = status, describe(status, err)
 		if w.consecutive.Add(1) == 1 {
-			w.log.Warn("webhook delivery failing; retrying", "seq", seq, "status", status, "err", rs.LastError)
+			w.log.Warn("webhook delivery failing; retrying until max_age", "seq", seq, "status", status, "err", rs.LastError,
+				"max_age", time.Duration(w.hook.MaxAge))
 		}
-		if w.exhausted(v, rs.Attempts, journaled, now) {
+		if w.exhausted(rs.Attempts, journaled, now) {
 			w.giveUp(DeadLetter{Seq: seq, At: now, Attempts: rs.Attempts, Status: status, Error: rs.LastError})
 			return true
 		}
@@ -481,14 +564,20 @@ func (w *Worker) backoff(d time.Duration, since uint64) bool {
 }
 
 // exhausted reports whether a record is to be dead-lettered after a failed
-// attempt.
-func (w *Worker) exhausted(v verdict, attempts int, journaled, now time.Time) bool {
+// attempt. Every failure counts alike, a 4xx as much as a 5xx: the record
+// is retried until MaxAge (counted from when it was journaled, or from the
+// last replay if that is later) or MaxAttempts, whichever comes first.
+func (w *Worker) exhausted(attempts int, journaled, now time.Time) bool {
+	w.mu.Lock()
+	from := journaled
+	if w.st.ReplayedAt.After(from) {
+		from = w.st.ReplayedAt
+	}
+	w.mu.Unlock()
 	switch {
-	case v == rejected && attempts >= max(w.hook.DeadLetterAfter, 1):
-		return true
 	case w.hook.MaxAttempts > 0 && attempts >= w.hook.MaxAttempts:
 		return true
-	case w.hook.MaxAge > 0 && now.Sub(journaled) >= time.Duration(w.hook.MaxAge):
+	case w.hook.MaxAge > 0 && now.Sub(from) >= time.Duration(w.hook.MaxAge):
 		return true
 	}
 	return false
@@ -506,7 +595,11 @@ func (w *Worker) succeeded(seq uint64) {
 		close(w.recovered)
 		w.recovered = make(chan struct{})
 	}
-	if w.st.clearRetry(seq) {
+	cleared := w.st.clearRetry(seq)
+	if !w.st.FailingSince.IsZero() {
+		w.st.FailingSince, cleared = time.Time{}, true
+	}
+	if cleared {
 		w.saveLocked()
 	}
 	w.mu.Unlock()
@@ -609,8 +702,9 @@ func (w *Worker) noteError(err error) {
 func (w *Worker) Health() Health {
 	cursor := w.cursor.Load()
 	h := Health{
+		ID:                  w.hook.Key(),
+		Name:                w.hook.Name,
 		URL:                 w.display,
-		ID:                  w.name,
 		Format:              w.hook.Format,
 		Cursor:              cursor,
 		Delivered:           w.delivered.Load(),
@@ -626,6 +720,8 @@ func (w *Worker) Health() Health {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	h.LastAttempt, h.LastStatus, h.LastError = w.lastAttempt, w.lastStatus, w.lastError
+	h.FailingSince = w.st.FailingSince
+	h.DeadLetters, h.DeadLettersDropped, h.Replaying = w.st.deadCount(), w.st.DeadDropped, w.st.replayCount()
 	for _, r := range w.st.Retries {
 		if h.NextAttempt.IsZero() || r.NextAt.Before(h.NextAttempt) {
 			h.NextAttempt = r.NextAt
@@ -644,12 +740,12 @@ func (w *Worker) Health() Health {
 	return h
 }
 
-// DeadLetters returns the newest records the worker gave up on (at most
-// 100), oldest first.
+// DeadLetters returns the records the worker gave up on and keeps for
+// replay, in the order it gave up on them.
 func (w *Worker) DeadLetters() []DeadLetter {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return slices.Clone(w.st.DeadLetters)
+	return slices.Clone(w.st.Dead)
 }
 
 // describe says why an attempt failed, without URL or secrets.

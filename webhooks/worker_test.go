@@ -64,11 +64,11 @@ func TestDeliverInOrder(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "cursor", func() bool { return healthOf(t, m, rv.url()).Cursor == 1005 })
 	h := healthOf(t, m, rv.url())
-	want1 := Health{URL: rv.srv.URL + "/hook", ID: ConsumerName(rv.url()), Format: "standard", State: StateOK, Cursor: 1005, Delivered: 1000, LastAttempt: h.LastAttempt, LastStatus: 200}
+	want1 := Health{URL: rv.srv.URL + "/hook", ID: config.IDFromURL(rv.url()), Format: "standard", State: StateOK, Cursor: 1005, Delivered: 1000, LastAttempt: h.LastAttempt, LastStatus: 200}
 	if diff := cmp.Diff(want1, h); diff != "" {
 		t.Errorf("health (-want +got):\n%s", diff)
 	}
-	if c, ok, _ := j.Cursor(ConsumerName(rv.url())); !ok || c != 1005 {
+	if c, ok, _ := j.Cursor(ConsumerName(config.IDFromURL(rv.url()))); !ok || c != 1005 {
 		t.Errorf("journal cursor = %d, %v; want 1005", c, ok)
 	}
 }
@@ -185,7 +185,7 @@ func TestRetryThenDeliver(t *testing.T) {
 	if h.Delivered != 20 || h.Failed != failures || h.Retried != failures || h.ConsecutiveFailures != 0 || h.State != StateOK || h.LastError != "" {
 		t.Errorf("health = %+v", h)
 	}
-	if st, _ := j.State(ConsumerName(rv.url())); st != nil {
+	if st, _ := j.State(ConsumerName(config.IDFromURL(rv.url()))); st != nil {
 		t.Errorf("retry state left behind: %s", st)
 	}
 }
@@ -241,7 +241,9 @@ func TestGoneDisables(t *testing.T) {
 	}
 }
 
-func TestRejectedIsDeadLettered(t *testing.T) {
+// A 4xx other than 410 counts like any failure: retried until
+// max_attempts (here) or max_age, then dead-lettered.
+func TestRejectedIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 	j := openTestJournal(t)
 	rv := newReceiver(t, false, func(w http.ResponseWriter, r *http.Request, n int, seq uint64) int {
 		if seq == 2 {
@@ -250,7 +252,7 @@ func TestRejectedIsDeadLettered(t *testing.T) {
 		return http.StatusNoContent
 	})
 	m := newTestManager(t, j)
-	apply(t, m, testHook(rv.url(), func(h *config.Webhook) { h.DeadLetterAfter = 3 }))
+	apply(t, m, testHook(rv.url(), func(h *config.Webhook) { h.MaxAttempts = 3 }))
 	appendEvents(t, j, 4)
 	waitFor(t, 10*time.Second, "the rest delivered", func() bool { return len(rv.delivered()) == 3 })
 	var attempts []uint64
@@ -265,11 +267,11 @@ func TestRejectedIsDeadLettered(t *testing.T) {
 	if h.DeadLettered != 1 || h.Failed != 3 || h.Delivered != 3 || h.State != StateOK {
 		t.Errorf("health = %+v", h)
 	}
-	if dl := m.DeadLetters(rv.url()); len(dl) != 1 || dl[0].Seq != 2 {
+	if dl, _ := m.DeadLetters(config.IDFromURL(rv.url())); len(dl) != 1 || dl[0].Seq != 2 || dl[0].LastSeq != 2 {
 		t.Errorf("DeadLetters = %+v", dl)
 	}
 	st := readState(t, j, rv.url())
-	if len(st.DeadLetters) != 1 || st.DeadLetters[0].Seq != 2 || st.DeadLetters[0].Status != 400 || st.DeadLetters[0].Attempts != 3 || len(st.Retries) != 0 {
+	if len(st.Dead) != 1 || st.Dead[0].Seq != 2 || st.Dead[0].Status != 400 || st.Dead[0].Attempts != 3 || len(st.Retries) != 0 {
 		t.Errorf("state = %+v", st)
 	}
 }
@@ -520,7 +522,7 @@ func TestBacklogIsNotBuffered(t *testing.T) {
 
 func readState(t *testing.T, j Journal, url string) persisted {
 	t.Helper()
-	b, err := j.State(ConsumerName(url))
+	b, err := j.State(ConsumerName(config.IDFromURL(url)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,11 +54,25 @@ type Cluster struct {
 	DisableEventsLog bool `toml:"disable-events-log"`
 
 	Webhooks []Webhook `toml:"webhook,omitempty"`
+
+	// Warnings are notes about the file that loaded without error but
+	// deserve the operator's attention (deprecated keys); the daemon logs
+	// them. They are not part of the file.
+	Warnings []string `toml:"-" json:"-"`
 }
 
 // Webhook is one delivery target, a [[webhook]] table.
 type Webhook struct {
-	URL string `toml:"url" json:"url"`
+	// ID names the webhook for good: its journal cursor, retry state and
+	// dead letters are keyed by it, so the URL and credentials can change
+	// without losing a backlog. webhook-add assigns a random one; a
+	// webhook without one (imported from Gluster, or written before ids
+	// existed) gets IDFromURL(URL), the name its cursor already had.
+	ID string `toml:"id" json:"id"`
+	// Name is an optional label, unique in the cluster, that commands
+	// accept in place of the id or URL.
+	Name string `toml:"name,omitempty" json:"name,omitempty"`
+	URL  string `toml:"url" json:"url"`
 	// Format is FormatLegacy or FormatStandard.
 	Format string `toml:"format" json:"format"`
 	// Token is a static bearer token.
@@ -73,14 +89,18 @@ type Webhook struct {
 	// MaxInFlight is the number of concurrent deliveries (1-64); above 1,
 	// receivers order events by the seq in the body.
 	MaxInFlight int `toml:"max_in_flight" json:"max_in_flight"`
-	// MaxAttempts caps attempts on 5xx and network errors; 0 retries until
-	// MaxAge.
+	// MaxAttempts caps the attempts at one event; 0 retries until MaxAge.
 	MaxAttempts int `toml:"max_attempts" json:"max_attempts"`
-	// MaxAge is how long an event is retried before it is dead-lettered.
+	// MaxAge is how long an event is retried, counted from when it was
+	// journaled (or replayed), before it is dead-lettered. Every failed
+	// attempt but a 410 Gone is retried: a 401 from a mistyped secret or a
+	// 404 from a wrong path is fixed by the operator, not by giving up.
 	MaxAge Duration `toml:"max_age" json:"max_age"`
-	// DeadLetterAfter is the number of attempts answered with a 4xx other
-	// than 410 before the event is dead-lettered.
-	DeadLetterAfter int `toml:"dead_letter_after" json:"dead_letter_after"`
+	// DeadLetterAfter is a key of earlier versions, which dead-lettered an
+	// event after this many 4xx answers. It is read so that their files
+	// still load, ignored (with a warning) and dropped when the file is
+	// next written.
+	DeadLetterAfter int `toml:"dead_letter_after,omitzero" json:"-"`
 	// Events, if not empty, are the event names or path.Match globs
 	// ("VOLUME_*") this webhook gets; see Match.
 	Events []string `toml:"events" json:"events"`
@@ -105,7 +125,6 @@ func DefaultWebhook() Webhook {
 		Timeout:         Duration(15 * time.Second),
 		MaxInFlight:     1,
 		MaxAge:          Duration(72 * time.Hour),
-		DeadLetterAfter: 3,
 		Events:          []string{},
 	}
 }
@@ -139,6 +158,15 @@ func LoadCluster(path string) (*Cluster, error) {
 		w := DefaultWebhook()
 		if err := md.PrimitiveDecode(p, &w); err != nil {
 			return nil, tomlError(path, err)
+		}
+		if w.DeadLetterAfter != 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s: webhook %s: dead_letter_after is no longer used and is ignored: "+
+				"every failed delivery but 410 Gone is retried until max_age (%s); it is dropped when the file is next written",
+				path, w.String(), w.MaxAge))
+			w.DeadLetterAfter = 0
+		}
+		if w.ID == "" {
+			w.ID = IDFromURL(w.URL)
 		}
 		c.Webhooks = append(c.Webhooks, w)
 	}
@@ -184,6 +212,7 @@ func Update(path string, fn func(c *Cluster) error) (*Cluster, error) {
 	if err := fn(c); err != nil {
 		return nil, err
 	}
+	c.fillIDs()
 	if string(c.Encode()) == before {
 		return c, nil
 	}
@@ -194,10 +223,22 @@ func Update(path string, fn func(c *Cluster) error) (*Cluster, error) {
 	return c, nil
 }
 
-// Encode returns c as the TOML WriteCluster writes.
+// Encode returns c as the TOML WriteCluster writes; a webhook without an
+// id is written with its Key.
 func (c *Cluster) Encode() []byte {
+	if slices.ContainsFunc(c.Webhooks, func(w Webhook) bool { return w.ID == "" }) {
+		c = c.Clone()
+		c.fillIDs()
+	}
 	return encode("# gluster-eventing cluster-shared configuration, identical on every peer;\n"+
 		"# see gluster-eventing.toml(5). Change it with gluster-eventing commands.\n\n", c)
+}
+
+// fillIDs gives every webhook without an id its Key.
+func (c *Cluster) fillIDs() {
+	for i := range c.Webhooks {
+		c.Webhooks[i].ID = c.Webhooks[i].Key()
+	}
 }
 
 // Digest returns the hex SHA-256 of Encode(), which is the file content
@@ -210,6 +251,7 @@ func (c *Cluster) Digest() string {
 // Clone returns a deep copy of c.
 func (c *Cluster) Clone() *Cluster {
 	out := *c
+	out.Warnings = append([]string(nil), c.Warnings...)
 	out.Webhooks = make([]Webhook, len(c.Webhooks))
 	for i, w := range c.Webhooks {
 		w.Events = append([]string{}, w.Events...)
@@ -237,6 +279,67 @@ func (c *Cluster) Webhook(url string) *Webhook {
 	return nil
 }
 
+// Find returns the webhook that ref names: its id, its name or its exact
+// URL, in that order; nil if none does.
+func (c *Cluster) Find(ref string) *Webhook {
+	if i := c.index(ref); i >= 0 {
+		return &c.Webhooks[i]
+	}
+	return nil
+}
+
+// Remove deletes the webhook that ref names (see Find) and returns it.
+func (c *Cluster) Remove(ref string) (Webhook, bool) {
+	i := c.index(ref)
+	if i < 0 {
+		return Webhook{}, false
+	}
+	w := c.Webhooks[i]
+	c.Webhooks = append(c.Webhooks[:i], c.Webhooks[i+1:]...)
+	return w, true
+}
+
+func (c *Cluster) index(ref string) int {
+	for _, match := range []func(w *Webhook) bool{
+		func(w *Webhook) bool { return w.Key() == ref },
+		func(w *Webhook) bool { return w.Name == ref },
+		func(w *Webhook) bool { return w.URL == ref },
+	} {
+		for i := range c.Webhooks {
+			if ref != "" && match(&c.Webhooks[i]) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// Key is the webhook's id: ID, or IDFromURL(URL) for a webhook built in
+// code without one (LoadCluster sets ID on every webhook it reads).
+func (w *Webhook) Key() string {
+	if w.ID != "" {
+		return w.ID
+	}
+	return IDFromURL(w.URL)
+}
+
+// IDFromURL is the id of a webhook that has none: the first 16 hex digits
+// of the SHA-256 of its URL. Every peer derives the same one, and it is
+// the name that webhook's journal cursor had before webhooks had ids.
+func IDFromURL(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// NewWebhookID returns a random webhook id: 16 lower-case hex digits.
+func NewWebhookID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("config: crypto/rand: " + err.Error()) // never fails on Linux
+	}
+	return hex.EncodeToString(b[:])
+}
+
 // Validate checks every field and returns all problems joined, each naming
 // its field, such as "webhook[2].url".
 func (c *Cluster) Validate() error {
@@ -254,14 +357,28 @@ func (c *Cluster) Validate() error {
 		p.add("port", "%d is not between 1 and 65535", c.Port)
 	}
 	first := map[string]int{}
+	unique := func(field, key string, i int, what string) bool {
+		k := field + "\x00" + key
+		if j, dup := first[k]; dup && key != "" {
+			p.add(fmt.Sprintf("webhook[%d].%s", i, field), "same %s as webhook[%d]", what, j)
+			return false
+		}
+		first[k] = i
+		return true
+	}
 	for i := range c.Webhooks {
-		prefix := fmt.Sprintf("webhook[%d].", i)
-		c.Webhooks[i].validate(prefix, &p)
-		u := c.Webhooks[i].URL
-		if j, dup := first[u]; dup {
-			p.add(prefix+"url", "same URL as webhook[%d]", j)
-		} else {
-			first[u] = i
+		w := &c.Webhooks[i]
+		w.validate(fmt.Sprintf("webhook[%d].", i), &p)
+		// The same URL without ids derives the same id: say it once.
+		if unique("url", w.URL, i, "URL") {
+			unique("id", w.Key(), i, "id")
+		}
+		unique("name", w.Name, i, "name")
+	}
+	// A name that is another webhook's id would make references ambiguous.
+	for i := range c.Webhooks {
+		if j, ok := first["id\x00"+c.Webhooks[i].Name]; ok && j != i {
+			p.add(fmt.Sprintf("webhook[%d].name", i), "is the id of webhook[%d]", j)
 		}
 	}
 	return p.err()
@@ -276,6 +393,12 @@ func (w *Webhook) Validate() error {
 }
 
 func (w *Webhook) validate(prefix string, p *problems) {
+	if w.ID != "" && !validID(w.ID) {
+		p.add(prefix+"id", "%q is not 1 to 64 lower-case letters, digits, '-' or '_'", w.ID)
+	}
+	if w.Name != "" && !validName(w.Name) {
+		p.add(prefix+"name", "%q is not 1 to 64 letters, digits, '.', '-' or '_' (starting with a letter or digit)", w.Name)
+	}
 	if err := checkURL(w.URL); err != nil {
 		p.add(prefix+"url", "%v", err)
 	}
@@ -311,14 +434,40 @@ func (w *Webhook) validate(prefix string, p *problems) {
 	if w.MaxAge <= 0 {
 		p.add(prefix+"max_age", "must be positive")
 	}
-	if w.DeadLetterAfter < 1 {
-		p.add(prefix+"dead_letter_after", "must be at least 1")
-	}
 	for i, e := range w.Events {
 		if _, err := path.Match(e, ""); e == "" || err != nil {
 			p.add(fmt.Sprintf("%sevents[%d]", prefix, i), "%q is not an event name or glob", e)
 		}
 	}
+}
+
+// validID accepts what IDFromURL and NewWebhookID make, and hand-picked
+// ids of the same alphabet.
+func validID(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validName accepts labels that are safe on a command line and in a
+// metric label: no spaces, no URL characters.
+func validName(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for i, r := range s {
+		alnum := 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		if !alnum && (i == 0 || (r != '.' && r != '-' && r != '_')) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkURL accepts absolute http and https URLs with a host (IPv6 literals

@@ -67,6 +67,13 @@ func TestLoadCluster(t *testing.T) {
 	w1.SigningSecret, w1.Events = testSigningSecret, []string{"VOLUME_*", "PEER_ATTACH"}
 	w2.URL = "http://10.0.0.9/events"
 	want.Webhooks = []Webhook{w0, w1, w2}
+	for i := range want.Webhooks {
+		want.Webhooks[i].ID = IDFromURL(want.Webhooks[i].URL)
+	}
+	if len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0], "dead_letter_after is no longer used") {
+		t.Errorf("Warnings = %q, want one about dead_letter_after", got.Warnings)
+	}
+	got.Warnings = nil
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -192,7 +199,12 @@ func TestClusterValidate(t *testing.T) {
 		{"max_in_flight 65", func(c *Cluster) { c.Webhooks[0].MaxInFlight = 65 }, "webhook[0].max_in_flight: 65 is not between 1 and 64"},
 		{"max_attempts", func(c *Cluster) { c.Webhooks[0].MaxAttempts = -1 }, "webhook[0].max_attempts: must not be negative (0 retries until max_age)"},
 		{"max_age", func(c *Cluster) { c.Webhooks[0].MaxAge = Duration(-time.Hour) }, "webhook[0].max_age: must be positive"},
-		{"dead_letter_after", func(c *Cluster) { c.Webhooks[0].DeadLetterAfter = 0 }, "webhook[0].dead_letter_after: must be at least 1"},
+		{"bad id", func(c *Cluster) { c.Webhooks[0].ID = "Not An ID" }, `webhook[0].id: "Not An ID" is not 1 to 64 lower-case letters, digits, '-' or '_'`},
+		{"duplicate id", func(c *Cluster) { c.Webhooks[0].ID, c.Webhooks[1].ID = "same", "same" }, "webhook[1].id: same id as webhook[0]"},
+		{"explicit id equal to a derived one", func(c *Cluster) { c.Webhooks[0].ID = IDFromURL(c.Webhooks[1].URL) }, "webhook[1].id: same id as webhook[0]"},
+		{"bad name", func(c *Cluster) { c.Webhooks[0].Name = "has space" }, `webhook[0].name: "has space" is not 1 to 64 letters, digits, '.', '-' or '_' (starting with a letter or digit)`},
+		{"duplicate name", func(c *Cluster) { c.Webhooks[0].Name, c.Webhooks[1].Name = "ops", "ops" }, "webhook[1].name: same name as webhook[0]"},
+		{"name is another's id", func(c *Cluster) { c.Webhooks[0].Name = c.Webhooks[1].Key() }, "webhook[0].name: is the id of webhook[1]"},
 		{"bad glob", func(c *Cluster) { c.Webhooks[0].Events = []string{"VOLUME_*", "[VOLUME"} }, `webhook[0].events[1]: "[VOLUME" is not an event name or glob`},
 		{"empty filter", func(c *Cluster) { c.Webhooks[0].Events = []string{""} }, `webhook[0].events[0]: "" is not an event name or glob`},
 		{"all problems at once", func(c *Cluster) {
@@ -240,6 +252,7 @@ func TestWriteCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.fillIDs() // written with their derived ids
 	if diff := cmp.Diff(c, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
@@ -295,6 +308,7 @@ port = 55555
 disable-events-log = false
 
 [[webhook]]
+id = "` + IDFromURL("https://example.com/hook") + `"
 url = "https://example.com/hook"
 format = "legacy"
 token = "tok"
@@ -305,7 +319,6 @@ timeout = "15s"
 max_in_flight = 1
 max_attempts = 0
 max_age = "72h"
-dead_letter_after = 3
 events = ["VOLUME_*"]
 `
 	c := DefaultCluster()

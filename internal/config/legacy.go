@@ -142,6 +142,7 @@ func ImportLegacy(eventsDir string) (*Cluster, error) {
 	for _, u := range slices.Sorted(maps.Keys(hooks)) {
 		w := DefaultWebhook()
 		w.URL = u
+		w.ID = IDFromURL(u)
 		if err := json.Unmarshal(hooks[u], &w.Token); err != nil {
 			var v struct{ Token, Secret string }
 			if err := json.Unmarshal(hooks[u], &v); err != nil {
