@@ -357,13 +357,18 @@ func TestWait(t *testing.T) {
 		t.Errorf("Wait(1) with nothing new = %v, want DeadlineExceeded", err)
 	}
 
-	// Several waiters are all woken by one commit; a cursor-only commit
-	// wakes nobody.
+	// Several waiters, all blocked in Wait, are all woken by one commit; a
+	// cursor-only commit wakes nobody (it leaves the notify channel open).
 	const waiters = 5
 	woken := make(chan error, waiters)
 	for range waiters {
-		go func() { woken <- j.Wait(ctx, 1) }()
+		wctx := newWaitingCtx(ctx)
+		go func() { woken <- j.Wait(wctx, 1) }()
+		wctx.blocked(t)
 	}
+	j.mu.Lock()
+	notify := j.notify
+	j.mu.Unlock()
 	if err := j.SetCursor("c", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -371,9 +376,9 @@ func TestWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-woken:
-		t.Fatalf("Wait returned %v before anything was appended", err)
-	case <-time.After(30 * time.Millisecond):
+	case <-notify:
+		t.Fatal("a cursor-only commit woke the waiters")
+	default:
 	}
 	mustAppend(t, j, "b")
 	for range waiters {
@@ -387,9 +392,10 @@ func TestWait(t *testing.T) {
 		}
 	}
 
-	// Close wakes waiters with ErrClosed.
-	go func() { woken <- j.Wait(ctx, 2) }()
-	time.Sleep(10 * time.Millisecond)
+	// Close wakes a waiter that was blocked before it with ErrClosed.
+	wctx := newWaitingCtx(ctx)
+	go func() { woken <- j.Wait(wctx, 2) }()
+	wctx.blocked(t)
 	j.Close()
 	select {
 	case err := <-woken:
@@ -398,6 +404,33 @@ func TestWait(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("waiter not woken by Close")
+	}
+}
+
+// waitingCtx tells when Wait, having found nothing to return, selects on
+// ctx.Done() to block: the first call of Done.
+type waitingCtx struct {
+	context.Context
+	once    sync.Once
+	waiting chan struct{}
+}
+
+func newWaitingCtx(ctx context.Context) *waitingCtx {
+	return &waitingCtx{Context: ctx, waiting: make(chan struct{})}
+}
+
+func (c *waitingCtx) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.waiting) })
+	return c.Context.Done()
+}
+
+// blocked waits until Wait has reached its select.
+func (c *waitingCtx) blocked(t *testing.T) {
+	t.Helper()
+	select {
+	case <-c.waiting:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait did not block")
 	}
 }
 
