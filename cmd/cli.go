@@ -1,15 +1,26 @@
 package cmd
 
-import "github.com/gluster/gluster-eventing/internal/config"
+import (
+	"time"
+
+	"github.com/gluster/gluster-eventing/internal/config"
+)
 
 // DefaultNodeConfig is the node-local config file (a package conffile).
 const DefaultNodeConfig = config.DefaultNodePath
+
+// defaultReloadTimeout is how long a config change waits for the local
+// daemon to apply it.
+const defaultReloadTimeout = 30 * time.Second
 
 // Globals are the flags every command accepts.
 type Globals struct {
 	JSON   bool   `help:"Print machine-readable JSON on stdout (errors too)."`
 	Config string `help:"Node-local config file." default:"${default_config}" env:"GLUSTER_EVENTING_CONFIG" placeholder:"PATH"`
 	Legacy bool   `hidden:"" help:"gluster-eventsapi / glustereventsd compatibility (set by the argv[0] aliases)."`
+	// ReloadTimeout bounds the reload after a config change. Hidden: it is
+	// there for tests and for the odd slow machine, not for every help page.
+	ReloadTimeout time.Duration `hidden:"" name:"reload-timeout" default:"30s" help:"How long a config change waits for the local daemon to apply it."`
 }
 
 // CLI is the whole command tree. Every command of the product is here from

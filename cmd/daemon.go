@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/gluster/gluster-eventing/daemon"
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
 )
 
@@ -39,24 +41,36 @@ func (c *ReloadCmd) Run(env *Env, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(env.Ctx, c.Timeout)
-	defer cancel()
-	res, err := client.Reload(ctx)
+	client.Timeout = c.Timeout
+	res, err := client.Reload(env.Ctx)
+	if refused, ok := reloadRefused(err); ok {
+		if g.Legacy && g.JSON {
+			// gluster-eventsapi reports a node's failure in its table, rc 0.
+			return env.printJSON(legacyNodeTable("reload", false, refused))
+		}
+		return &Error{Code: ExitInvalidConfig, Err: fmt.Errorf("reload failed, the daemon keeps its running config: %s", refused)}
+	}
 	if err != nil {
-		return unreachable(err, client.Socket)
+		return apiError(err, client.Socket, "the daemon may still be applying the reload: 'gluster-eventing status' shows the config generation it runs")
 	}
 	if g.Legacy && g.JSON {
-		// gluster-eventsapi reports a node's failure in its table, rc 0.
 		return env.printJSON(legacyNodeTable("reload", res.OK, res.Error))
-	}
-	if !res.OK {
-		return &Error{Code: ExitInvalidConfig, Err: fmt.Errorf("reload failed, the daemon keeps its running config: %s", res.Error)}
 	}
 	if g.JSON {
 		return env.printJSON(res)
 	}
 	fmt.Fprintf(env.Stdout, "reloaded: %d webhooks, config generation %d\n", res.Webhooks, res.Generation)
 	return nil
+}
+
+// reloadRefused reports whether err is the daemon refusing a reload (the
+// new config is invalid: 422), and why.
+func reloadRefused(err error) (string, bool) {
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.StatusCode == http.StatusUnprocessableEntity {
+		return ae.Message, true
+	}
+	return "", false
 }
 
 func versionString(v VersionInfo) string {
@@ -75,22 +89,41 @@ func loadNode(g *Globals) (*config.Node, error) {
 	return n, nil
 }
 
-func localClient(g *Globals) (*daemon.Client, error) {
+func localClient(g *Globals) (*api.Client, error) {
 	n, err := loadNode(g)
 	if err != nil {
 		return nil, err
 	}
-	return daemon.NewClient(n.APISocket), nil
+	return api.NewClient(n.APISocket), nil
 }
 
-func unreachable(err error, socket string) error {
-	if errors.Is(err, daemon.ErrUnreachable) {
+// apiError gives an error of the local daemon's API its exit code and
+// hints: not running (11), not allowed to connect (11), no answer in time
+// (13; timeoutHint says what the daemon may still be doing), an error
+// answer or one that could not be read (14).
+func apiError(err error, socket, timeoutHint string) error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, api.ErrUnreachable):
 		return &Error{Code: ExitUnreachable, Err: err, Hints: []string{
 			"is the daemon running? 'systemctl status gluster-eventing' or 'gluster-eventing daemon'",
 			"the API socket is api_socket in the node config (" + socket + ")",
 		}}
+	case errors.Is(err, api.ErrPermission):
+		return &Error{Code: ExitUnreachable, Err: err, Hints: []string{
+			"the socket is mode 0660: run as root or as a member of its group",
+		}}
+	case errors.Is(err, api.ErrTimeout):
+		e := &Error{Code: ExitDaemonTimeout, Err: err}
+		if timeoutHint != "" {
+			e.Hints = append(e.Hints, timeoutHint)
+		}
+		e.Hints = append(e.Hints, "the daemon is running but busy or stuck: see 'journalctl -u gluster-eventing'")
+		return e
 	}
-	return err
+	// An *api.Error, or an answer that could not be read.
+	return &Error{Code: ExitDaemonError, Err: err}
 }
 
 // legacyNodeTable is gluster-eventsapi's JSON shape for per-node results,

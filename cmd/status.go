@@ -1,13 +1,12 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/gluster/gluster-eventing/daemon"
+	"github.com/gluster/gluster-eventing/internal/api"
 )
 
 // StatusCmd shows the local daemon's status.
@@ -20,14 +19,13 @@ func (c *StatusCmd) Run(env *Env, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(env.Ctx, c.Timeout)
-	defer cancel()
-	st, err := client.Status(ctx)
+	client.Timeout = c.Timeout
+	st, err := client.Status(env.Ctx)
 	if g.Legacy {
 		return legacyStatus(env, g, st, err)
 	}
 	if err != nil {
-		return unreachable(err, client.Socket)
+		return apiError(err, client.Socket, "")
 	}
 	if g.JSON {
 		return env.printJSON(st)
@@ -36,7 +34,7 @@ func (c *StatusCmd) Run(env *Env, g *Globals) error {
 	return nil
 }
 
-func printStatus(env *Env, st *daemon.Status) {
+func printStatus(env *Env, st *api.Status) {
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "Node:\t%s\n", st.NodeID)
 	fmt.Fprintf(w, "Daemon:\tup %s, pid %d, version %s\n", time.Duration(st.Uptime*float64(time.Second)).Round(time.Second), st.PID, st.Version)
@@ -90,7 +88,7 @@ func dash(n int) string {
 // legacyStatus prints gluster-eventsapi's status for this node: the webhook
 // URLs, then NODE / NODE STATUS / GLUSTEREVENTSD STATUS. Unlike Gluster's,
 // the status column says whether the daemon really answers.
-func legacyStatus(env *Env, g *Globals, st *daemon.Status, err error) error {
+func legacyStatus(env *Env, g *Globals, st *api.Status, err error) error {
 	ok, state := err == nil, "UP"
 	if !ok {
 		state = "DOWN"

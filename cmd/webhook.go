@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gluster/gluster-eventing/daemon"
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
@@ -162,24 +162,40 @@ func changeCluster(env *Env, g *Globals, fn func(*config.Cluster) error, done st
 		}
 		return fmt.Errorf("updating %s: %w", path, err)
 	}
-	reloadErr := reloadIfRunning(env, node)
-	if g.JSON {
-		if g.Legacy {
-			return env.printJSON(legacyNodeTable("sync", reloadErr == nil, errText(reloadErr)))
+	reloaded, reloadErr := reloadIfRunning(env, g, node)
+	const notRunning = "the daemon is not running; it reads the file when it starts"
+	switch {
+	case g.JSON && g.Legacy:
+		if err := env.printJSON(legacyNodeTable("sync", reloadErr == nil, errText(reloadErr))); err != nil {
+			return err
 		}
-		out := map[string]any{"ok": true, "generation": cl.Generation, "config": path, "reloaded": reloadErr == nil}
+	case g.JSON:
+		out := map[string]any{"ok": true, "generation": cl.Generation, "config": path, "reloaded": reloaded}
 		maps.Copy(out, extra)
 		if reloadErr != nil {
 			out["reload_error"] = reloadErr.Error()
+		} else if !reloaded {
+			out["reload_note"] = notRunning
 		}
-		return env.printJSON(out)
-	}
-	fmt.Fprintf(env.Stdout, "%s (config generation %d)\n", done, cl.Generation)
-	if secret, ok := extra["signing_secret"]; ok {
-		fmt.Fprintf(env.Stdout, "signing secret (give it to the receiver; it is not shown again): %s\n", secret)
+		if err := env.printJSON(out); err != nil {
+			return err
+		}
+	default:
+		fmt.Fprintf(env.Stdout, "%s (config generation %d)\n", done, cl.Generation)
+		if secret, ok := extra["signing_secret"]; ok {
+			fmt.Fprintf(env.Stdout, "signing secret (give it to the receiver; it is not shown again): %s\n", secret)
+		}
+		if reloadErr == nil && !reloaded {
+			fmt.Fprintf(env.Stderr, "%s: note: %s\n", env.Prog, notRunning)
+		}
 	}
 	if reloadErr != nil {
-		fmt.Fprintf(env.Stderr, "%s: warning: the local daemon did not reload: %v\n", ProgMain, reloadErr)
+		// Written but not in effect is not success: the exit code is the
+		// reload's (11, 13 or 14), the message says the change is kept.
+		e := &Error{Code: ExitDaemonError}
+		errors.As(reloadErr, &e)
+		return &Error{Code: e.Code, Hints: e.Hints, Printed: g.JSON,
+			Err: fmt.Errorf("the change is written, but the local daemon did not reload: %w", reloadErr)}
 	}
 	return nil
 }
@@ -191,22 +207,31 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// reloadIfRunning reloads the local daemon; a daemon that is not running
-// is not an error (it reads the file when it starts).
-func reloadIfRunning(env *Env, node *config.Node) error {
-	ctx, cancel := context.WithTimeout(env.Ctx, 30*time.Second)
-	defer cancel()
-	res, err := daemon.NewClient(node.APISocket).Reload(ctx)
-	if errors.Is(err, daemon.ErrUnreachable) {
-		return nil
+// reloadIfRunning has the local daemon apply the config just written and
+// says whether it did. A daemon that is not running is no error: it reads
+// the file when it starts. Any other failure is, with its exit code: the
+// daemon took the request and did not answer in time (13), refused or failed
+// it (14), or this user may not connect to it (11).
+func reloadIfRunning(env *Env, g *Globals, node *config.Node) (bool, error) {
+	timeout := g.ReloadTimeout
+	if timeout <= 0 {
+		timeout = defaultReloadTimeout
 	}
-	if err != nil {
-		return err
+	client := api.NewClient(node.APISocket)
+	client.Timeout = timeout
+	_, err := client.Reload(env.Ctx)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, api.ErrUnreachable):
+		return false, nil
 	}
-	if !res.OK {
-		return errors.New(res.Error)
+	if msg, ok := reloadRefused(err); ok {
+		return false, &Error{Code: ExitDaemonError,
+			Err: fmt.Errorf("the daemon refused the new config and keeps its running one: %s", msg)}
 	}
-	return nil
+	return false, apiError(err, node.APISocket,
+		"the daemon may still apply the change: 'gluster-eventing status' shows the config generation it runs")
 }
 
 // WebhookListCmd lists the configured webhooks with secrets redacted.

@@ -3,88 +3,35 @@ package daemon
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gluster/gluster-eventing/gfevent"
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/journal"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
 
-// Status is the daemon's answer to GET /v1/status, and what the CLI's status
-// command prints.
-type Status struct {
-	Version   string            `json:"version"`
-	NodeID    string            `json:"node_id"`
-	PID       int               `json:"pid"`
-	Started   time.Time         `json:"started"`
-	Uptime    float64           `json:"uptime_seconds"`
-	Listen    []string          `json:"listen"`
-	Intake    IntakeStatus      `json:"intake"`
-	Journal   JournalStatus     `json:"journal"`
-	Webhooks  []webhooks.Health `json:"webhooks"`
-	Config    ConfigStatus      `json:"config"`
-	EventsLog string            `json:"events_log,omitempty"`
-}
-
-// IntakeStatus counts datagrams since start.
-type IntakeStatus struct {
-	Received      uint64            `json:"received"`
-	Accepted      uint64            `json:"accepted"`
-	Journaled     uint64            `json:"journaled"`
-	JournalErrors uint64            `json:"journal_errors"`
-	Denied        uint64            `json:"denied"`
-	Truncated     uint64            `json:"truncated"`
-	Repaired      uint64            `json:"repaired"`
-	Rejected      map[string]uint64 `json:"rejected"`
-}
-
-// JournalStatus is the journal's state.
-type JournalStatus struct {
-	Epoch string `json:"epoch"`
-	journal.Stats
-}
-
-// ConfigStatus says which config is running.
-type ConfigStatus struct {
-	NodePath        string `json:"node_path"`
-	ClusterPath     string `json:"cluster_path"`
-	Generation      int64  `json:"generation"`
-	Digest          string `json:"digest"`
-	Reloads         uint64 `json:"reloads"`
-	LastReloadError string `json:"last_reload_error,omitempty"`
-}
-
-// ReloadResult is the answer to POST /v1/reload.
-type ReloadResult struct {
-	OK         bool   `json:"ok"`
-	Error      string `json:"error,omitempty"`
-	Generation int64  `json:"generation"`
-	Webhooks   int    `json:"webhooks"`
-}
-
-func (d *Daemon) status() Status {
+// status builds the answer to GET /v1/status, the source of /metrics too.
+func (d *Daemon) status() api.Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := &d.counters
-	s := Status{
+	s := api.Status{
 		Version: d.opts.Version, NodeID: d.nodeID, PID: os.Getpid(), Started: d.started,
 		Uptime: time.Since(d.started).Seconds(), Listen: listenAddrs(d.intake.conns),
-		Intake: IntakeStatus{
+		Intake: api.IntakeStatus{
 			Received: c.Received.Load(), Accepted: c.Accepted.Load(), Journaled: c.Journaled.Load(),
 			JournalErrors: c.JournalErrs.Load(), Denied: c.Denied.Load(), Truncated: c.Truncated.Load(),
 			Repaired: c.Flagged.Load(), Rejected: map[string]uint64{},
 		},
-		Journal:  JournalStatus{Epoch: d.journal.Epoch(), Stats: d.journal.Stats()},
-		Webhooks: d.hooks.Health(),
-		Config: ConfigStatus{
+		Journal:  journalStatus(d.journal.Epoch(), d.journal.Stats()),
+		Webhooks: webhookHealth(d.hooks.Health()),
+		Config: api.ConfigStatus{
 			NodePath: d.opts.ConfigPath, ClusterPath: d.node.ClusterConfigPath(),
 			Generation: d.cluster.Generation, Digest: d.cluster.Digest(), Reloads: d.reloads,
 		},
@@ -96,10 +43,30 @@ func (d *Daemon) status() Status {
 	if d.lastReload != nil {
 		s.Config.LastReloadError = d.lastReload.Error()
 	}
-	if s.Webhooks == nil {
-		s.Webhooks = []webhooks.Health{}
-	}
 	return s
+}
+
+func journalStatus(epoch string, st journal.Stats) api.JournalStatus {
+	return api.JournalStatus{
+		Epoch: epoch, Appended: st.Appended, Trimmed: st.Trimmed, Bytes: st.Bytes, Records: st.Records,
+		FirstSeq: st.FirstSeq, LastSeq: st.LastSeq, Commits: st.Commits, LastCommitBatch: st.LastCommitBatch,
+		CommitErrors: st.CommitErrors,
+	}
+}
+
+// webhookHealth is the wire form of the webhooks' health, never nil (the
+// API answers [] for none).
+func webhookHealth(hs []webhooks.Health) []api.Webhook {
+	out := make([]api.Webhook, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, api.Webhook{
+			URL: h.URL, ID: h.ID, Format: h.Format, State: h.State, Cursor: h.Cursor, QueueDepth: h.QueueDepth,
+			Delivered: h.Delivered, Failed: h.Failed, Retried: h.Retried, DeadLettered: h.DeadLettered,
+			LostRetention: h.LostRetention, ConsecutiveFailures: h.ConsecutiveFailures, LastAttempt: h.LastAttempt,
+			LastStatus: h.LastStatus, LastError: h.LastError, NextAttempt: h.NextAttempt,
+		})
+	}
+	return out
 }
 
 type apiServer struct {
@@ -131,16 +98,12 @@ func (d *Daemon) startAPI(path string) (*apiServer, error) {
 		writeJSON(w, http.StatusOK, d.status())
 	})
 	mux.HandleFunc("GET /v1/webhooks", func(w http.ResponseWriter, r *http.Request) {
-		hs := d.hooks.Health()
-		if hs == nil {
-			hs = []webhooks.Health{}
-		}
-		writeJSON(w, http.StatusOK, hs)
+		writeJSON(w, http.StatusOK, webhookHealth(d.hooks.Health()))
 	})
 	mux.HandleFunc("POST /v1/reload", func(w http.ResponseWriter, r *http.Request) {
 		err := d.Reload()
 		d.mu.Lock()
-		res := ReloadResult{OK: err == nil, Generation: d.cluster.Generation, Webhooks: len(d.cluster.Webhooks)}
+		res := api.ReloadResult{OK: err == nil, Generation: d.cluster.Generation, Webhooks: len(d.cluster.Webhooks)}
 		d.mu.Unlock()
 		code := http.StatusOK
 		if err != nil {
@@ -167,58 +130,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
-}
-
-// Client talks to a daemon's local API over its unix socket.
-type Client struct {
-	Socket string
-	hc     *http.Client
-}
-
-// NewClient returns a client for the API socket at path.
-func NewClient(path string) *Client {
-	return &Client{Socket: path, hc: &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		},
-	}}}
-}
-
-// ErrUnreachable is returned, wrapped, when no daemon answers on the socket.
-var ErrUnreachable = errors.New("daemon not reachable")
-
-func (c *Client) do(ctx context.Context, method, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, "http://gluster-eventing"+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.Socket, err)
-	}
-	defer resp.Body.Close()
-	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(b)))
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
-}
-
-// Status fetches the daemon's status.
-func (c *Client) Status(ctx context.Context) (*Status, error) {
-	var s Status
-	if err := c.do(ctx, http.MethodGet, "/v1/status", &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
-}
-
-// Reload asks the daemon to reload and waits until it has.
-func (c *Client) Reload(ctx context.Context) (*ReloadResult, error) {
-	var r ReloadResult
-	if err := c.do(ctx, http.MethodPost, "/v1/reload", &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
 }

@@ -33,7 +33,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gluster/gluster-eventing/daemon"
+	"github.com/gluster/gluster-eventing/internal/api"
 )
 
 // Generous deadlines: the machine is noisy and the binary may be built with
@@ -290,10 +290,10 @@ func rtWriteFileAtomic(t testing.TB, path, text string) {
 }
 
 // Client returns an API client for the node's socket.
-func (n *rtNode) Client() *daemon.Client { return daemon.NewClient(n.APISocket) }
+func (n *rtNode) Client() *api.Client { return api.NewClient(n.APISocket) }
 
 // Status fetches the daemon's status, failing the test if it cannot.
-func (n *rtNode) Status(t testing.TB) *daemon.Status {
+func (n *rtNode) Status(t testing.TB) *api.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -307,9 +307,9 @@ func (n *rtNode) Status(t testing.TB) *daemon.Status {
 // WaitCaughtUp waits until every webhook's cursor is at the journal's last
 // seq (everything journaled is delivered; with max_in_flight > 1 the newest
 // event can arrive before older ones) and returns that status.
-func (n *rtNode) WaitCaughtUp(t testing.TB) *daemon.Status {
+func (n *rtNode) WaitCaughtUp(t testing.TB) *api.Status {
 	t.Helper()
-	var st *daemon.Status
+	var st *api.Status
 	rtEventually(t, rtDeliverTimeout, "every webhook to catch up with the journal", func() (bool, string) {
 		st = n.Status(t)
 		for _, h := range st.Webhooks {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gluster/gluster-eventing/gfevent"
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
 
@@ -23,7 +24,7 @@ func (d *Daemon) metricsHandler() http.Handler {
 	return newMetricsHandler(d.status, d.log.With("component", "metrics"))
 }
 
-func newMetricsHandler(status func() Status, log *slog.Logger) http.Handler {
+func newMetricsHandler(status func() api.Status, log *slog.Logger) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		newStatusCollector(status),
@@ -52,7 +53,7 @@ func (l slogPrintln) Println(v ...any) {
 // "status --json" always agree, and every sample of one scrape comes from the
 // same instant.
 type statusCollector struct {
-	status func() Status
+	status func() api.Status
 
 	received, rejected, truncated, repaired, journaled  *prometheus.Desc
 	lastSeq, firstSeq, records, bytes, trimmed, commits *prometheus.Desc
@@ -64,14 +65,14 @@ type statusCollector struct {
 type webhookMetric struct {
 	desc *prometheus.Desc
 	typ  prometheus.ValueType
-	val  func(h *webhooks.Health) uint64
+	val  func(h *api.Webhook) uint64
 }
 
-func newStatusCollector(status func() Status) *statusCollector {
+func newStatusCollector(status func() api.Status) *statusCollector {
 	desc := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc("gluster_eventing_"+name, help, labels, nil)
 	}
-	hook := func(name string, typ prometheus.ValueType, help string, val func(h *webhooks.Health) uint64) webhookMetric {
+	hook := func(name string, typ prometheus.ValueType, help string, val func(h *api.Webhook) uint64) webhookMetric {
 		return webhookMetric{desc("webhook_"+name, help, "webhook", "url"), typ, val}
 	}
 	counter, gauge := prometheus.CounterValue, prometheus.GaugeValue
@@ -89,14 +90,14 @@ func newStatusCollector(status func() Status) *statusCollector {
 		trimmed:   desc("journal_trimmed_total", "Records removed by retention (size or age)."),
 		commits:   desc("journal_commits_total", "Group commits."),
 		webhook: []webhookMetric{
-			hook("delivered_total", counter, "Events delivered (2xx).", func(h *webhooks.Health) uint64 { return h.Delivered }),
-			hook("failed_total", counter, "Failed delivery attempts.", func(h *webhooks.Health) uint64 { return h.Failed }),
-			hook("retried_total", counter, "Retried delivery attempts.", func(h *webhooks.Health) uint64 { return h.Retried }),
-			hook("dead_lettered_total", counter, "Events given up on.", func(h *webhooks.Health) uint64 { return h.DeadLettered }),
-			hook("lost_retention_total", counter, "Events that fell out of the journal before delivery.", func(h *webhooks.Health) uint64 { return h.LostRetention }),
-			hook("queue_depth", gauge, "Journaled events not yet delivered.", func(h *webhooks.Health) uint64 { return h.QueueDepth }),
-			hook("consecutive_failures", gauge, "Failed attempts since the last success.", func(h *webhooks.Health) uint64 { return h.ConsecutiveFailures }),
-			hook("up", gauge, "1 while the webhook delivers, 0 while it retries or is disabled.", func(h *webhooks.Health) uint64 {
+			hook("delivered_total", counter, "Events delivered (2xx).", func(h *api.Webhook) uint64 { return h.Delivered }),
+			hook("failed_total", counter, "Failed delivery attempts.", func(h *api.Webhook) uint64 { return h.Failed }),
+			hook("retried_total", counter, "Retried delivery attempts.", func(h *api.Webhook) uint64 { return h.Retried }),
+			hook("dead_lettered_total", counter, "Events given up on.", func(h *api.Webhook) uint64 { return h.DeadLettered }),
+			hook("lost_retention_total", counter, "Events that fell out of the journal before delivery.", func(h *api.Webhook) uint64 { return h.LostRetention }),
+			hook("queue_depth", gauge, "Journaled events not yet delivered.", func(h *api.Webhook) uint64 { return h.QueueDepth }),
+			hook("consecutive_failures", gauge, "Failed attempts since the last success.", func(h *api.Webhook) uint64 { return h.ConsecutiveFailures }),
+			hook("up", gauge, "1 while the webhook delivers, 0 while it retries or is disabled.", func(h *api.Webhook) uint64 {
 				if h.State == webhooks.StateOK {
 					return 1
 				}

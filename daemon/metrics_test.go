@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gluster/gluster-eventing/internal/journal"
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
 
 // scrape serves GET /metrics for st through the handler the daemon uses and
 // returns the body.
-func scrape(t *testing.T, st Status) string {
+func scrape(t *testing.T, st api.Status) string {
 	t.Helper()
-	h := newMetricsHandler(func() Status { return st }, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	h := newMetricsHandler(func() api.Status { return st }, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK {
@@ -43,10 +43,10 @@ var sampleLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*` +
 // Every sample line must be valid exposition format, every family must
 // have HELP and TYPE, and the numbers must be the status's.
 func TestMetricsFormat(t *testing.T) {
-	st := Status{
-		Intake:  IntakeStatus{Received: 7, Journaled: 5, Denied: 1, Rejected: map[string]uint64{"bad_type": 1}},
-		Journal: JournalStatus{Stats: journal.Stats{LastSeq: 5, FirstSeq: 1, Records: 5, Bytes: 640}},
-		Webhooks: []webhooks.Health{
+	st := api.Status{
+		Intake:  api.IntakeStatus{Received: 7, Journaled: 5, Denied: 1, Rejected: map[string]uint64{"bad_type": 1}},
+		Journal: api.JournalStatus{LastSeq: 5, FirstSeq: 1, Records: 5, Bytes: 640},
+		Webhooks: []api.Webhook{
 			{URL: `http://h/a"b`, ID: "webhook:aaaa", State: webhooks.StateOK, Delivered: 5},
 			{URL: "http://h/down", ID: "webhook:bbbb", State: webhooks.StateRetrying, QueueDepth: 5, ConsecutiveFailures: 3},
 		},
@@ -127,7 +127,7 @@ func TestMetricsLabelEscaping(t *testing.T) {
 		{"invalid UTF-8", "http://h/a\xffb", "url=\"http://h/a\uFFFDb\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := scrape(t, Status{Webhooks: []webhooks.Health{
+			out := scrape(t, api.Status{Webhooks: []api.Webhook{
 				{URL: tc.url, ID: "webhook:1", State: webhooks.StateOK, Delivered: 3},
 			}})
 			want := "gluster_eventing_webhook_delivered_total{" + tc.want + `,webhook="webhook:1"} 3` + "\n"

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gluster/gluster-eventing/daemon"
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/glustertest"
 )
 
@@ -65,18 +65,18 @@ format = "legacy"
 `, rcv.url))
 	env := []string{"GLUSTER_EVENTING_CONFIG=" + nodeCfg}
 	d := n.Start("gluster-eventing", env, bin, "daemon")
-	status := func() (*daemon.Status, error) {
+	status := func() (*api.Status, error) {
 		out, err := n.Run(env, bin, "status", "--json")
 		if err != nil {
 			return nil, fmt.Errorf("%v: %s", err, out)
 		}
-		var st daemon.Status
+		var st api.Status
 		if err := json.Unmarshal([]byte(out), &st); err != nil {
 			return nil, fmt.Errorf("status --json: %v: %s", err, out)
 		}
 		return &st, nil
 	}
-	var st *daemon.Status
+	var st *api.Status
 	rgWaitFor(t, 15*time.Second, "daemon status", func() error {
 		if d.Exited() {
 			t.Fatalf("daemon exited: %v", d.Err())

@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gluster/gluster-eventing/daemon"
 	"github.com/gluster/gluster-eventing/gfevent"
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/corpus"
 )
 
@@ -435,7 +435,7 @@ func TestMalformedCorpus(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("status --json: exit %d: %s", code, errOut)
 	}
-	var st daemon.Status
+	var st api.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}

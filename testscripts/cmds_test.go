@@ -27,8 +27,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/gluster/gluster-eventing/daemon"
 	"github.com/gluster/gluster-eventing/gfevent"
+	"github.com/gluster/gluster-eventing/internal/api"
 )
 
 // defaultTimeout bounds every wait command that is not given a TIMEOUT.
@@ -54,6 +54,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"envsubst":      cmdEnvsubst,
 		"signal":        cmdSignal,
 		"statuswait":    cmdStatusWait,
+		"fakeapi":       cmdFakeAPI,
 	}
 }
 
@@ -908,7 +909,7 @@ func cmdStatusWait(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: statuswait SOCKET PATH EXPECTED [TIMEOUT]")
 	}
 	timeout := parseTimeout(ts, "statuswait", args, 3, false)
-	client := daemon.NewClient(ts.MkAbs(args[0]))
+	client := api.NewClient(ts.MkAbs(args[0]))
 	var last string
 	ok := poll(timeout, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
