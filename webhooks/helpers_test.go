@@ -24,7 +24,9 @@ const testNodeID = "ea301ba8-4257-4b63-8881-8e868866d038"
 // testSigningSecret is "whsec_" and base64 of 24 bytes.
 const testSigningSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-func openTestJournal(t *testing.T) *journal.Journal {
+// openTestJournal opens a journal in t's temporary directory, closed at
+// cleanup. t is a *testing.T or a *testing.B (benchmarks).
+func openTestJournal(t testing.TB) *journal.Journal {
 	t.Helper()
 	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"), journal.Options{})
 	if err != nil {
@@ -37,7 +39,7 @@ func openTestJournal(t *testing.T) *journal.Journal {
 // appendEvents journals n events cycling through types (VOLUME_START if
 // none) and returns their seqs. Each event's "seq" field holds its journal
 // seq, so that legacy bodies can be matched to records too.
-func appendEvents(t *testing.T, j *journal.Journal, n int, types ...gfevent.Type) []uint64 {
+func appendEvents(t testing.TB, j *journal.Journal, n int, types ...gfevent.Type) []uint64 {
 	t.Helper()
 	if len(types) == 0 {
 		types = []gfevent.Type{gfevent.VolumeStart}
