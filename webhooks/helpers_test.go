@@ -230,6 +230,30 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
+// workerOf returns the worker the manager runs for hook.
+func workerOf(t *testing.T, m *Manager, hook config.Webhook) *Worker {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w := m.workers[hook.Key()]
+	if w == nil {
+		t.Fatalf("no worker for %s", displayURL(hook.URL))
+	}
+	return w
+}
+
+// waitExited waits until w's goroutine has returned. From then on the
+// worker sends nothing, so a request count taken afterwards is final: this
+// is how a test observes that something did not happen.
+func waitExited(t *testing.T, w *Worker, what string) {
+	t.Helper()
+	select {
+	case <-w.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the worker did not exit: %s", what)
+	}
+}
+
 func healthOf(t *testing.T, m *Manager, url string) Health {
 	t.Helper()
 	want := displayURL(url)

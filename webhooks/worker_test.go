@@ -205,7 +205,8 @@ func TestGoneDisables(t *testing.T) {
 	apply(t, m, hook)
 	seqs := appendEvents(t, j, 3)
 	waitFor(t, 10*time.Second, "disabled", func() bool { return healthOf(t, m, rv.url()).State == StateDisabled })
-	time.Sleep(50 * time.Millisecond)
+	// A disabled worker exits: once it has, no request can follow the 410.
+	waitExited(t, workerOf(t, m, hook), "after a 410")
 	if n := rv.count(); n != 1 {
 		t.Errorf("%d requests after 410, want 1", n)
 	}
@@ -222,13 +223,17 @@ func TestGoneDisables(t *testing.T) {
 	}
 	m = newTestManager(t, j)
 	apply(t, m, hook)
-	time.Sleep(50 * time.Millisecond)
+	w := workerOf(t, m, hook)
+	waitExited(t, w, "restarted while disabled")
 	if h := healthOf(t, m, rv.url()); h.State != StateDisabled || rv.count() != 1 {
 		t.Errorf("after restart: %+v, %d requests", h, rv.count())
 	}
 	// An unchanged config leaves it alone; a changed one enables it, at
 	// the cursor: nothing is lost.
 	apply(t, m, hook)
+	if workerOf(t, m, hook) != w {
+		t.Error("an unchanged config replaced the disabled webhook's worker")
+	}
 	gone.Store(false)
 	hook.Timeout = config.Duration(3 * time.Second)
 	apply(t, m, hook)
