@@ -14,8 +14,9 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/gluster/gluster-eventing/internal/config"
 )
@@ -24,27 +25,46 @@ const (
 	// DefaultTimeout bounds one attempt when the webhook sets none.
 	DefaultTimeout = 15 * time.Second
 	// maxDrain is how much of a response body is read (and discarded) so
-	// that the connection can be reused.
+	// that the connection can carry the next request; a longer body costs
+	// the connection.
 	maxDrain = 64 << 10
+	// dialTimeout bounds the TCP connect (and the attempt's timeout
+	// bounds it too).
+	dialTimeout = 30 * time.Second
+	// tlsHandshakeTimeout bounds the TLS handshake, likewise.
+	tlsHandshakeTimeout = 10 * time.Second
+	// idleTimeout is how long an idle connection is kept open.
+	idleTimeout = 90 * time.Second
 )
 
 // sender POSTs bodies to one webhook: its URL, auth, signing key and HTTP
 // client. It is immutable once built and safe for concurrent use.
+//
+// Requests go through net/http with a Transport of the sender's own (see
+// newTransport): the Transport watches every idle connection with a
+// reader, so a receiver that closes it or writes to it unasked is noticed
+// before the connection is used again, and it sends a POST again only when
+// nothing of it was written.
 type sender struct {
 	format     string
-	token      string // "Bearer <token>" or "Basic <user:pass>", "" if none
-	jwtSecret  string // Gluster JWT secret; replaces token when set
+	jwtSecret  string // Gluster JWT secret; replaces auth when set
 	signingKey []byte // Standard Webhooks HMAC key, nil if unsigned
-	userAgent  string
 	timeout    time.Duration
 
-	// head is the request line and Host header of every request.
-	head string
-	// direct is the client when no proxy applies to the URL; otherwise
-	// proxied, a net/http client, carries the requests to the proxy.
-	direct  *h1Client
-	proxied *http.Client
-	url     string
+	// target is the request URL, without its user info (which is in
+	// header as Basic auth): nothing net/http builds from it can show a
+	// password.
+	target *url.URL
+	// header holds the headers that are the same for every request:
+	// User-Agent, Content-Type and a static Authorization. Requests that
+	// need no other header share it; it is never written to once built.
+	header http.Header
+	// perAttempt: every attempt needs headers of its own (a JWT or the
+	// Standard Webhooks id, timestamp and signature).
+	perAttempt bool
+
+	tr     *http.Transport
+	client *http.Client
 }
 
 // message is one body ready to be POSTed, with what its headers need.
@@ -53,6 +73,10 @@ type message struct {
 	event string // event name, the JWT's sub
 	ts    int64  // sender's timestamp, the JWT's iat
 	body  []byte
+
+	// req is what every attempt at m shares (method, URL, length, body
+	// rewind), built by the first attempt; attempts are shallow copies.
+	req *http.Request
 }
 
 // ProxyFunc picks the proxy for a request URL, nil for none, as
@@ -66,29 +90,35 @@ func newSender(hook *config.Webhook, userAgent string, proxy ProxyFunc) (*sender
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("invalid URL")
 	}
+	// net/http sends a Unicode host name in its IDNA form.
+	if host, err := httpguts.PunycodeHostPort(u.Host); err != nil || !httpguts.ValidHostHeader(host) {
+		return nil, errors.New("invalid URL: bad host")
+	}
 	s := &sender{
-		url:       hook.URL,
 		format:    hook.Format,
 		jwtSecret: hook.Secret,
-		userAgent: userAgent,
 		timeout:   time.Duration(hook.Timeout),
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
 	}
+	var auth string
 	switch {
 	case hook.Token != "":
-		s.token = "Bearer " + hook.Token
+		auth = "Bearer " + hook.Token
 	case u.User != nil:
-		// As net/http does for user info in the URL.
+		// As net/http does for user info in the URL, but here, so that
+		// the URL the Transport sees has no password in it.
 		pass, _ := u.User.Password()
-		s.token = "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))
+		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))
 	}
-	if err := checkHeaderValue("token", s.token); err != nil {
-		return nil, err
+	// net/http refuses such values at request time; finding them here
+	// makes a bad token a configuration error, not a failed attempt.
+	if !httpguts.ValidHeaderFieldValue(auth) {
+		return nil, errors.New("token: invalid character (control characters are not allowed)")
 	}
-	if err := checkHeaderValue("user agent", userAgent); err != nil {
-		return nil, err
+	if !httpguts.ValidHeaderFieldValue(userAgent) {
+		return nil, errors.New("user agent: invalid character (control characters are not allowed)")
 	}
 	if hook.SigningSecret != "" {
 		key, err := ParseSigningSecret(hook.SigningSecret)
@@ -97,11 +127,16 @@ func newSender(hook *config.Webhook, userAgent string, proxy ProxyFunc) (*sender
 		}
 		s.signingKey = key
 	}
+	s.header = http.Header{"User-Agent": {userAgent}, "Content-Type": {"application/json"}}
+	if auth != "" {
+		s.header["Authorization"] = []string{auth}
+	}
+	s.perAttempt = s.jwtSecret != "" || s.format == config.FormatStandard
+
 	tlsConf, err := tlsConfig(hook.CAFile)
 	if err != nil {
 		return nil, err
 	}
-	conns := max(hook.MaxInFlight, 1)
 	var via *url.URL
 	if proxy != nil {
 		if via, err = proxy(u); err != nil {
@@ -109,29 +144,48 @@ func newSender(hook *config.Webhook, userAgent string, proxy ProxyFunc) (*sender
 			return nil, errors.New("invalid proxy address in HTTPS_PROXY or HTTP_PROXY")
 		}
 	}
-	if via != nil {
-		s.proxied = newProxyClient(via, tlsConf, conns)
-		return s, nil
+	target := *u
+	target.User = nil
+	s.target = &target
+	s.tr = newTransport(tlsConf, via, max(hook.MaxInFlight, 1), s.timeout)
+	s.client = &http.Client{
+		Transport: s.tr,
+		// Standard Webhooks: a redirect is a failed delivery, not
+		// something to follow with the signed body.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	s.head = "POST " + u.RequestURI() + " HTTP/1.1\r\nHost: " + removeZone(u.Host) + "\r\n"
-	if err := checkHeaderValue("URL", u.RequestURI()+u.Host); err != nil {
-		return nil, err
-	}
-	s.direct = newH1Client(u, tlsConf, conns)
 	return s, nil
 }
 
-// removeZone removes the zone of an IPv6 literal host, which does not
-// belong in the Host header (as net/http).
-func removeZone(host string) string {
-	i := strings.LastIndexByte(host, ']')
-	if !strings.HasPrefix(host, "[") || i < 0 {
-		return host
+// newTransport returns the Transport of one webhook: a keep-alive pool of
+// up to conns connections (one per delivery in flight), HTTP/2 where the
+// receiver offers it over TLS, no compression, and every wait bounded.
+// via is the proxy, nil for none.
+func newTransport(tlsConf *tls.Config, via *url.URL, conns int, timeout time.Duration) *http.Transport {
+	tr := &http.Transport{
+		DialContext: (&net.Dialer{
+			Timeout:   min(dialTimeout, timeout),
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		TLSClientConfig:     tlsConf,
+		TLSHandshakeTimeout: min(tlsHandshakeTimeout, timeout),
+		// The attempt's context bounds the whole exchange; this bounds
+		// the wait for the answer's head on its own too.
+		ResponseHeaderTimeout: timeout,
+		IdleConnTimeout:       idleTimeout,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
+		MaxConnsPerHost:       conns,
+		// Bodies are a few hundred bytes of JSON and answers are read
+		// only to be discarded: compression would cost, not save.
+		DisableCompression: true,
+		// A custom dialer and TLS config turn HTTP/2 off unless asked.
+		ForceAttemptHTTP2: true,
 	}
-	if j := strings.LastIndexByte(host[:i], '%'); j >= 0 {
-		return host[:j] + host[i:]
+	if via != nil {
+		tr.Proxy = http.ProxyURL(via)
 	}
-	return host
+	return tr
 }
 
 // envProxy is http.ProxyFromEnvironment for a URL.
@@ -161,126 +215,100 @@ func tlsConfig(caFile string) (*tls.Config, error) {
 	return conf, nil
 }
 
-// newProxyClient returns a keep-alive net/http client that sends every
-// request through proxy (CONNECT for https:// URLs).
-func newProxyClient(proxy *url.URL, tlsConf *tls.Config, conns int) *http.Client {
-	tr := &http.Transport{
-		Proxy: http.ProxyURL(proxy),
-		DialContext: (&net.Dialer{
-			Timeout:   h1DialTimeout,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		TLSClientConfig:     tlsConf,
-		TLSHandshakeTimeout: 10 * time.Second,
-		MaxIdleConns:        max(conns, 2),
-		MaxIdleConnsPerHost: max(conns, 2),
-		IdleConnTimeout:     h1IdleTimeout,
+// close releases the sender's idle connections; those in use are closed
+// when their request ends.
+func (s *sender) close() { s.tr.CloseIdleConnections() }
+
+// request returns the request every attempt at m starts from.
+func (s *sender) request(m *message) *http.Request {
+	if m.req != nil && m.req.URL == s.target {
+		return m.req
 	}
-	return &http.Client{
-		Transport: tr,
-		// Standard Webhooks: a redirect is a failed delivery, not
-		// something to follow with the signed body.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	body := m.body
+	m.req = &http.Request{
+		Method:        http.MethodPost,
+		URL:           s.target,
+		Host:          s.target.Host,
+		Header:        s.header,
+		ContentLength: int64(len(body)),
+		// net/http sends a POST again only when it wrote none of it (a
+		// connection the receiver closed as the request went out);
+		// GetBody lets it. A POST it did write, in part or whole, is
+		// never sent again: it would be replayable only with an
+		// Idempotency-Key header, which these requests never carry.
+		GetBody: func() (io.ReadCloser, error) { return newBody(body), nil },
 	}
+	return m.req
 }
 
-// close releases the sender's idle connections.
-func (s *sender) close() {
-	if s.direct != nil {
-		s.direct.close()
-	} else {
-		s.proxied.CloseIdleConnections()
-	}
+// reqBody is a request body over a byte slice: a bytes.Reader that closes.
+type reqBody struct{ bytes.Reader }
+
+func newBody(b []byte) *reqBody {
+	r := new(reqBody)
+	r.Reset(b)
+	return r
 }
 
-// field is one request header.
-type field struct{ name, value string }
+func (*reqBody) Close() error { return nil }
 
-// fields appends the request's headers other than Host and Content-Length.
-func (s *sender) fields(dst []field, m *message, now time.Time) ([]field, error) {
-	dst = append(dst, field{"User-Agent", s.userAgent}, field{"Content-Type", "application/json"})
-	switch {
-	case s.jwtSecret != "":
+// attemptHeader returns the headers of an attempt at m made at now.
+func (s *sender) attemptHeader(m *message, now time.Time) (http.Header, error) {
+	h := make(http.Header, len(s.header)+3)
+	for k, v := range s.header {
+		h[k] = v // shared, never written to
+	}
+	if s.jwtSecret != "" {
 		tok, err := GlusterJWT(s.jwtSecret, m.event, m.ts, now)
 		if err != nil {
 			return nil, err
 		}
-		dst = append(dst, field{"Authorization", "Bearer " + tok})
-	case s.token != "":
-		dst = append(dst, field{"Authorization", s.token})
+		h["Authorization"] = []string{"Bearer " + tok}
 	}
 	if s.format == config.FormatStandard {
-		dst = append(dst, field{"webhook-id", m.id}, field{"webhook-timestamp", strconv.FormatInt(now.Unix(), 10)})
+		// Lower case, as the Standard Webhooks specification spells
+		// them (HTTP/1.1 sends the names as written here).
+		h["webhook-id"] = []string{m.id}
+		h["webhook-timestamp"] = []string{strconv.FormatInt(now.Unix(), 10)}
 		if s.signingKey != nil {
-			dst = append(dst, field{"webhook-signature", StandardSignature(s.signingKey, m.id, now, m.body)})
+			h["webhook-signature"] = []string{StandardSignature(s.signingKey, m.id, now, m.body)}
 		}
 	}
-	return dst, nil
-}
-
-// appendRequest appends the whole HTTP/1.1 request to b.
-func (s *sender) appendRequest(b []byte, hdr []field, body []byte) []byte {
-	b = append(b, s.head...)
-	for _, f := range hdr {
-		b = append(b, f.name...)
-		b = append(b, ": "...)
-		b = append(b, f.value...)
-		b = append(b, "\r\n"...)
-	}
-	b = append(b, "Content-Length: "...)
-	b = strconv.AppendInt(b, int64(len(body)), 10)
-	b = append(b, "\r\n\r\n"...)
-	return append(b, body...)
+	return h, nil
 }
 
 // post makes one attempt at delivering m, bounded by the sender's timeout.
 // It returns the response status (0 if there was none), the receiver's
 // Retry-After and a transport error whose text holds no URL or secret.
 func (s *sender) post(ctx context.Context, m *message, now time.Time) (status int, retryAfter time.Duration, err error) {
-	var buf [8]field
-	hdr, err := s.fields(buf[:0], m, now)
-	if err != nil {
-		return 0, 0, err
-	}
-	var r h1Response
-	if s.direct != nil {
-		r, err = s.direct.post(ctx, now.Add(s.timeout), func(b []byte) []byte { return s.appendRequest(b, hdr, m.body) })
-	} else {
-		r, err = s.viaProxy(ctx, hdr, m.body)
-	}
-	switch {
-	case errors.Is(err, errDeadline):
-		return 0, 0, fmt.Errorf("post: no response within %s", s.timeout)
-	case err != nil:
-		return 0, 0, fmt.Errorf("post: %w", err)
-	}
-	return r.status, ParseRetryAfter(r.retryAfter, now), nil
-}
-
-// viaProxy makes the request with the net/http client.
-func (s *sender) viaProxy(ctx context.Context, hdr []field, body []byte) (h1Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	deadline := time.Now().Add(s.timeout)
+	actx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
-	if err != nil {
-		return h1Response{}, errors.New("build request: invalid URL")
+	req := s.request(m).WithContext(actx)
+	if s.perAttempt {
+		if req.Header, err = s.attemptHeader(m, now); err != nil {
+			return 0, 0, err
+		}
 	}
-	for _, f := range hdr {
-		req.Header[f.name] = []string{f.value}
-	}
-	resp, err := s.proxied.Do(req)
+	req.Body = newBody(m.body)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		if ue, ok := errors.AsType[*url.Error](err); ok {
-			err = ue.Err // the URL may hold a password or a secret path
+			err = ue.Err // it quotes the URL, which may hold a secret
 		}
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = errDeadline
+		// Whichever timer noticed first (the context's, or the
+		// Transport's ResponseHeaderTimeout, which ends with it), an
+		// attempt that ran out of time says so.
+		if ctx.Err() == nil && !time.Now().Before(deadline) {
+			return 0, 0, fmt.Errorf("post: no response within %s", s.timeout)
 		}
-		return h1Response{}, err
+		return 0, 0, fmt.Errorf("post: %w", err)
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	// Drain a bounded body so the connection can carry the next request;
+	// Close after a longer one closes the connection.
+	io.CopyN(io.Discard, resp.Body, maxDrain)
 	resp.Body.Close()
-	return h1Response{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}, nil
+	return resp.StatusCode, ParseRetryAfter(resp.Header.Get("Retry-After"), now), nil
 }
 
 // verdict is what an attempt's result means for the record.
