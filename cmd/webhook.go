@@ -322,7 +322,7 @@ func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
 	if !ok {
 		nodeID = "00000000-0000-0000-0000-000000000000" // no glusterd and the daemon never ran here
 	}
-	status, err := webhooks.Test(env.Ctx, w, nodeID, versionString(env.Version))
+	status, err := webhooks.SendTestEvent(env.Ctx, w, nodeID, versionString(env.Version))
 	if err == nil && (status < 200 || status > 299) {
 		err = fmt.Errorf("webhook test %s: HTTP %d", config.RedactURL(w.URL), status)
 	}

@@ -249,14 +249,14 @@ func sameWebhook(a, b *config.Webhook) bool {
 	return reflect.DeepEqual(x, y) && slices.Equal(a.Events, b.Events)
 }
 
-// Test sends one synthetic TEST event to hook, as the webhook-test command
-// does, and returns the receiver's HTTP status. err is set only when no
-// response came (connection, TLS or timeout); any status, 2xx or not, is
-// returned with a nil error. The body has the shape of the webhook's
+// SendTestEvent sends one synthetic TEST event to hook, as the
+// webhook-test command does, and returns the receiver's HTTP status. err
+// is set only when no response came (connection, TLS or timeout); any
+// status, 2xx or not, is returned with a nil error. The body has the shape of the webhook's
 // format: {"event": "TEST", "message": {}, "nodeid": ..., "ts": ...} for
 // legacy (glustereventsd's webhook-test sent an empty body), a
 // "gluster.test" Standard Webhooks body with seq 0 for standard.
-func Test(ctx context.Context, hook config.Webhook, nodeID, version string) (status int, err error) {
+func SendTestEvent(ctx context.Context, hook config.Webhook, nodeID, version string) (status int, err error) {
 	s, err := newSender(&hook, userAgent(version), envProxy)
 	if err != nil {
 		return 0, fmt.Errorf("webhook test %s: %w", displayURL(hook.URL), err)
@@ -271,7 +271,7 @@ func Test(ctx context.Context, hook config.Webhook, nodeID, version string) (sta
 	return status, nil
 }
 
-// testEvent is the event name of Test deliveries.
+// testEvent is the event name of SendTestEvent deliveries.
 const testEvent = "TEST"
 
 func testMessage(format, nodeID string, now time.Time) *message {

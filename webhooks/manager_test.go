@@ -307,11 +307,11 @@ func TestTestDelivery(t *testing.T) {
 	})
 	ctx := context.Background()
 	legacy := testHook(rv.url(), func(h *config.Webhook) { h.Format, h.SigningSecret, h.Token = config.FormatLegacy, "", "tok" })
-	status, err := Test(ctx, legacy, testNodeID, "1.2.3")
+	status, err := SendTestEvent(ctx, legacy, testNodeID, "1.2.3")
 	if err != nil || status != 200 {
 		t.Fatalf("Test = %d, %v", status, err)
 	}
-	status, err = Test(ctx, testHook(rv.url()), testNodeID, "1.2.3")
+	status, err = SendTestEvent(ctx, testHook(rv.url()), testNodeID, "1.2.3")
 	if err != nil || status != 418 {
 		t.Fatalf("Test = %d, %v; want 418 and no error", status, err)
 	}
@@ -333,7 +333,7 @@ func TestTestDelivery(t *testing.T) {
 	}
 
 	rv.srv.Close()
-	if status, err := Test(ctx, legacy, testNodeID, "1.2.3"); err == nil || status != 0 || strings.Contains(err.Error(), "tok") {
+	if status, err := SendTestEvent(ctx, legacy, testNodeID, "1.2.3"); err == nil || status != 0 || strings.Contains(err.Error(), "tok") {
 		t.Errorf("Test against a closed server = %d, %v", status, err)
 	}
 }

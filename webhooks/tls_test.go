@@ -39,7 +39,7 @@ func TestTLSUntrustedNeverDelivers(t *testing.T) {
 	if n := rv.count(); n != 0 {
 		t.Errorf("the untrusted server got %d requests", n)
 	}
-	if _, err := Test(context.Background(), testHook(rv.url()), testNodeID, ""); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if _, err := SendTestEvent(context.Background(), testHook(rv.url()), testNodeID, ""); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("Test against an untrusted server: %v", err)
 	}
 }
@@ -56,14 +56,14 @@ func TestTLSWithCAFile(t *testing.T) {
 	if n := len(rv.delivered()); n != 20 {
 		t.Errorf("%d delivered, want 20", n)
 	}
-	if status, err := Test(context.Background(), hook, testNodeID, ""); err != nil || status != 200 {
+	if status, err := SendTestEvent(context.Background(), hook, testNodeID, ""); err != nil || status != 200 {
 		t.Errorf("Test with ca_file = %d, %v", status, err)
 	}
 	// The CA file adds a root; host names are still checked: the test
 	// certificate covers 127.0.0.1, ::1 and example.com, not localhost.
 	bad := hook
 	bad.URL = strings.Replace(rv.url(), "127.0.0.1", "localhost", 1)
-	if _, err := Test(context.Background(), bad, testNodeID, ""); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if _, err := SendTestEvent(context.Background(), bad, testNodeID, ""); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("Test to a host name the certificate does not cover: %v", err)
 	}
 }
@@ -80,7 +80,7 @@ func TestTLSBadCAFile(t *testing.T) {
 	if h := healthOf(t, m, rv.url()); h.State != StateRetrying || !strings.Contains(h.LastError, "no PEM certificates") || rv.count() != 0 {
 		t.Errorf("health = %+v, %d requests", h, rv.count())
 	}
-	if _, err := Test(context.Background(), testHook(rv.url(), func(h *config.Webhook) { h.CAFile = notPEM }), testNodeID, ""); err == nil {
+	if _, err := SendTestEvent(context.Background(), testHook(rv.url(), func(h *config.Webhook) { h.CAFile = notPEM }), testNodeID, ""); err == nil {
 		t.Error("Test with a bad ca_file succeeded")
 	}
 }
