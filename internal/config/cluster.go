@@ -173,6 +173,9 @@ func LoadCluster(path string) (*Cluster, error) {
 	if err := checkStrict(path, text, md, reflect.TypeFor[Cluster](), c.Version); err != nil {
 		return nil, err
 	}
+	if l, ok := clusterLogLevel(c.LogLevel); ok {
+		c.LogLevel = l
+	}
 	if err := c.Validate(); err != nil {
 		return nil, inFile(path, err)
 	}

@@ -110,7 +110,7 @@ func TestLoadClusterErrors(t *testing.T) {
 			`F:2: port: incompatible types: TOML value has type string; destination has type integer`},
 		{"webhook as a plain table", "version = 1\n[webhook]\nurl = \"http://a/\"\n",
 			`F:2: webhook: incompatible types: TOML value has type map[string]any; destination has type slice`},
-		{"version missing", "port = 1\n", `F: version: missing (want version = 1 at the top)`},
+		{"version missing", "port = 1\n", `F:1: version: missing (want version = 1 at the top)`},
 		{"version 0", "version = 0\n", `F:1: version: unsupported version 0 (want 1)`},
 		{"explicit zero is not the default", "version = 1\n[[webhook]]\nurl = \"http://a/\"\nmax_in_flight = 0\n",
 			`F: webhook[0].max_in_flight: 0 is not between 1 and 64`},
@@ -164,7 +164,7 @@ func TestClusterValidate(t *testing.T) {
 
 		{"version", func(c *Cluster) { c.Version = 2 }, "version: unsupported version 2 (want 1)"},
 		{"generation", func(c *Cluster) { c.Generation = -1 }, "generation: must not be negative"},
-		{"log-level lower case", func(c *Cluster) { c.LogLevel = "info" }, `log-level: "info" is not one of DEBUG, INFO, WARNING, ERROR`},
+		{"log-level unknown", func(c *Cluster) { c.LogLevel = "loud" }, `log-level: "loud" is not one of DEBUG, INFO, WARNING, ERROR`},
 		{"port 0", func(c *Cluster) { c.Port = 0 }, "port: 0 is not between 1 and 65535"},
 		{"port 65536", func(c *Cluster) { c.Port = 65536 }, "port: 65536 is not between 1 and 65535"},
 		{"empty url", func(c *Cluster) { c.Webhooks[1].URL = "" }, "webhook[1].url: missing"},

@@ -102,7 +102,9 @@ outer:
 		return errors.Join(errs...)
 	}
 	if !md.IsDefined("version") {
-		return &fileError{path: path, msg: fmt.Sprintf("version: missing (want version = %d at the top)", SchemaVersion)}
+		// Line 1 is where it goes: before the first table, and editors
+		// jump there from "path:1:".
+		return &fileError{path: path, line: 1, msg: fmt.Sprintf("version: missing (want version = %d at the top)", SchemaVersion)}
 	}
 	if version != SchemaVersion {
 		return &fileError{path: path, line: keyLine(text, md, toml.Key{"version"}),

@@ -33,12 +33,11 @@ func unknownKey(name string) error {
 	return fmt.Errorf("%w %q (known: %s)", ErrUnknownKey, name, strings.Join(LegacyKeys(), ", "))
 }
 
+// validLogLevel accepts the cluster config's log levels in either file's
+// spelling (loglevel.go).
 func validLogLevel(s string) bool {
-	switch s {
-	case "DEBUG", "INFO", "WARNING", "ERROR":
-		return true
-	}
-	return false
+	_, ok := clusterLogLevel(s)
+	return ok
 }
 
 // Get returns the value of a legacy key as text: "INFO", "55555", "false".
@@ -56,7 +55,8 @@ func (c *Cluster) Get(name string) (string, error) {
 
 // Set sets a legacy key from text, comparing typed values: changed is false
 // if the key already had that value (so "disable-events-log no" is the same
-// as false). log-level is case-insensitive and stored upper-case; port is
+// as false). log-level takes either config's spelling in any case (warn is
+// WARNING) and is stored as DEBUG, INFO, WARNING or ERROR; port is
 // 1-65535; disable-events-log accepts 1/0, true/false, yes/no and on/off in
 // any case. restartNeeded is true when a changed key needs a daemon restart
 // (port). Errors wrap ErrUnknownKey or ErrInvalidValue.
@@ -64,8 +64,8 @@ func (c *Cluster) Set(name, value string) (changed, restartNeeded bool, err erro
 	v := strings.TrimSpace(value)
 	switch name {
 	case KeyLogLevel:
-		level := strings.ToUpper(v)
-		if !validLogLevel(level) {
+		level, ok := clusterLogLevel(v)
+		if !ok {
 			return false, false, fmt.Errorf("%s: %w %q (want DEBUG, INFO, WARNING or ERROR)", name, ErrInvalidValue, value)
 		}
 		changed = c.LogLevel != level

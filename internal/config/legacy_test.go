@@ -60,7 +60,9 @@ func TestSet(t *testing.T) {
 		{"log-level", "INFO", false, false, nil, "INFO"},
 		{"log-level", " info ", false, false, nil, "INFO"},
 		{"log-level", "Warning", true, false, nil, "WARNING"},
-		{"log-level", "WARN", false, false, ErrInvalidValue, "INFO"},
+		{"log-level", "WARN", true, false, nil, "WARNING"},
+		{"log-level", "warn", true, false, nil, "WARNING"},
+		{"log-level", "verbose", false, false, ErrInvalidValue, "INFO"},
 		{"log-level", "", false, false, ErrInvalidValue, "INFO"},
 
 		{"port", "55555", false, false, nil, "55555"},

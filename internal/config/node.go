@@ -43,7 +43,9 @@ type Node struct {
 	// ClusterConfig is the cluster-shared config's path; empty means
 	// ClusterPath(GlusterdWorkdir). Use ClusterConfigPath.
 	ClusterConfig string `toml:"cluster_config"`
-	// LogLevel is debug, info, warn or error.
+	// LogLevel is debug, info, warn or error. The file may spell it as the
+	// cluster config does (WARNING) and in any case; LoadNode stores it as
+	// here.
 	LogLevel string `toml:"log_level"`
 	// EventsLog, if set, is a file that gets every published event as a
 	// JSON line.
@@ -109,6 +111,9 @@ func LoadNode(path string) (*Node, error) {
 	}
 	if err := checkStrict(path, text, md, reflect.TypeFor[Node](), n.Version); err != nil {
 		return nil, err
+	}
+	if l, ok := nodeLogLevel(n.LogLevel); ok {
+		n.LogLevel = l
 	}
 	if err := n.Validate(); err != nil {
 		return nil, inFile(path, err)
@@ -206,10 +211,8 @@ func (n *Node) Validate() error {
 			p.add(f.field, "must be an absolute path, not %q", f.path)
 		}
 	}
-	switch n.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		p.add("log_level", "%q is not one of debug, info, warn, error", n.LogLevel)
+	if _, ok := nodeLogLevel(n.LogLevel); !ok {
+		p.add("log_level", "%q is not one of debug, info, warn, error (or DEBUG, INFO, WARNING, ERROR)", n.LogLevel)
 	}
 	switch n.Bus {
 	case "system", "session", "none":

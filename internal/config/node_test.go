@@ -212,15 +212,15 @@ func TestLoadNodeErrors(t *testing.T) {
 		{"duplicate key", "version = 1\nbus = \"none\"\nbus = \"system\"\n",
 			`F:3: bus: Key 'bus' has already been defined.`},
 		{"missing version", "bus = \"none\"\n",
-			`F: version: missing (want version = 1 at the top)`},
+			`F:1: version: missing (want version = 1 at the top)`},
 		{"empty file", "",
-			`F: version: missing (want version = 1 at the top)`},
+			`F:1: version: missing (want version = 1 at the top)`},
 		{"unsupported version", "# comment\nversion = 2\n",
 			`F:2: version: unsupported version 2 (want 1)`},
 		{"validation", `version = 1
 listen = ["55555", "[::]:55555", "[::]:55555", "nohost.example:1", "[::]:0"]
 api_socket = "api.sock"
-log_level = "INFO"
+log_level = "loud"
 bus = "user"
 receive_buffer = 0
 allow_sources = ["10.0.0.0/33", "loopback", "any"]
@@ -233,7 +233,7 @@ F: listen[2]: "[::]:55555" is listed twice
 F: listen[3]: "nohost.example:1": host "nohost.example" is not an IP address
 F: listen[4]: "[::]:0": port "0" is not a number between 1 and 65535
 F: api_socket: must be an absolute path, not "api.sock"
-F: log_level: "INFO" is not one of debug, info, warn, error
+F: log_level: "loud" is not one of debug, info, warn, error (or DEBUG, INFO, WARNING, ERROR)
 F: bus: "user" is not one of system, session, none
 F: receive_buffer: must be positive
 F: allow_sources[0]: "10.0.0.0/33" is not an IP address, a CIDR, "loopback" or "peers"
