@@ -139,36 +139,67 @@ func TestApplyCancelsAttemptInFlight(t *testing.T) {
 	}
 }
 
+// Stop lets the attempt in flight finish and starts no other: the handler
+// holds the first request until Stop has told the worker to stop.
 func TestStopFinishesAttemptInFlight(t *testing.T) {
 	j := openTestJournal(t)
-	var started atomic.Bool
+	started, release := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the receiver's Close, which waits for handlers
 	rv := newReceiver(t, false, func(w http.ResponseWriter, r *http.Request, n int, seq uint64) int {
-		started.Store(true)
-		time.Sleep(300 * time.Millisecond)
+		if n == 0 {
+			close(started)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
 		return http.StatusOK
 	})
+	hook := testHook(rv.url())
 	m := newTestManager(t, j)
-	apply(t, m, testHook(rv.url()))
+	apply(t, m, hook)
+	w := workerOf(t, m, hook)
 	appendEvents(t, j, 10)
-	waitFor(t, 5*time.Second, "an attempt", started.Load)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := m.Stop(ctx); err != nil {
-		t.Fatal(err)
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no attempt")
 	}
-	n := rv.count()
-	time.Sleep(50 * time.Millisecond)
-	if rv.count() != n || n > 2 {
-		t.Errorf("%d requests; more after Stop returned: %d", n, rv.count()-n)
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopped <- m.Stop(ctx)
+	}()
+	waitFor(t, 5*time.Second, "Stop to stop the worker's reading", func() bool { return w.soft.Err() != nil })
+	unblock()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop did not return")
 	}
-	c, _, _ := j.Cursor(ConsumerName(config.IDFromURL(rv.url())))
-	if c != uint64(n) {
-		t.Errorf("cursor %d after %d finished deliveries", c, n)
+	// Stop returns once the worker has exited; after that nothing can be
+	// sent, so the count is final.
+	select {
+	case <-w.done:
+	default:
+		t.Fatal("Stop returned while the worker was running")
 	}
-	if h := m.Health()[0]; h.State != StateStopped {
-		t.Errorf("state %s after Stop", h.State)
+	if n := rv.count(); n != 1 {
+		t.Errorf("%d requests; want only the one in flight when Stop began", n)
 	}
-	if err := m.Apply(ctx, nil); err == nil {
+	if c, _, _ := j.Cursor(ConsumerName(config.IDFromURL(rv.url()))); c != 1 {
+		t.Errorf("cursor %d after the attempt in flight finished, want 1", c)
+	}
+	if h := m.Health()[0]; h.State != StateStopped || h.Delivered != 1 {
+		t.Errorf("after Stop: state %s, delivered %d; want stopped, 1", h.State, h.Delivered)
+	}
+	if err := m.Apply(context.Background(), nil); err == nil {
 		t.Error("Apply after Stop succeeded")
 	}
 }
