@@ -390,20 +390,79 @@ func TestRestartResumesRetry(t *testing.T) {
 	}
 }
 
+// With max_in_flight 4, four records are in flight at once and finish in
+// any order, while the cursor only moves over a contiguous run. Records 1..7
+// are held at the receiver until the test frees them: 1..4 must all arrive
+// before any is answered; freeing 4, 3 and 2 (out of order) lets 5, 6 and 7
+// in, one per freed slot, with the cursor still at 0; freeing 1 moves it
+// to 4.
 func TestMaxInFlight(t *testing.T) {
+	const inflight, held = 4, 7
 	j := openTestJournal(t)
+	var gates [held + 1]chan struct{}
+	var once [held + 1]sync.Once
+	for i := range gates {
+		gates[i] = make(chan struct{})
+	}
+	free := func(seq uint64) { once[seq].Do(func() { close(gates[seq]) }) }
+	t.Cleanup(func() { // before the receiver's Close, which waits for handlers
+		for seq := range uint64(held + 1) {
+			free(seq)
+		}
+	})
+	arrived := make(chan uint64, 100)
 	rv := newReceiver(t, false, func(w http.ResponseWriter, r *http.Request, n int, seq uint64) int {
-		time.Sleep(time.Duration(seq%3) * time.Millisecond) // finish out of order
+		if seq >= 1 && seq <= held {
+			arrived <- seq
+			select {
+			case <-gates[seq]:
+			case <-r.Context().Done():
+			}
+			return http.StatusOK
+		}
 		if n%97 == 5 {
 			return http.StatusBadGateway // some retries, out of order
 		}
 		return http.StatusOK
 	})
 	m := newTestManager(t, j)
-	apply(t, m, testHook(rv.url(), func(h *config.Webhook) { h.MaxInFlight = 4 }))
+	apply(t, m, testHook(rv.url(), func(h *config.Webhook) { h.MaxInFlight = inflight }))
 	var want []uint64
 	for range 4 {
 		want = append(want, appendEvents(t, j, 500)...)
+	}
+	next := func() uint64 {
+		t.Helper()
+		select {
+		case seq := <-arrived:
+			return seq
+		case <-time.After(10 * time.Second):
+			t.Fatal("no further request")
+			return 0
+		}
+	}
+	var first []uint64
+	for range inflight {
+		first = append(first, next())
+	}
+	slices.Sort(first)
+	if diff := cmp.Diff(seqRange(1, inflight), first); diff != "" {
+		t.Fatalf("the first %d requests, all in flight at once (-want +got):\n%s", inflight, diff)
+	}
+	for _, seq := range []uint64{4, 3, 2} {
+		free(seq)
+		// A new request starts only when a delivery has finished.
+		if got, want := next(), 9-seq; got != want {
+			t.Fatalf("after record %d was answered: a request for %d, want %d", seq, got, want)
+		}
+		if c := healthOf(t, m, rv.url()).Cursor; c != 0 {
+			t.Fatalf("cursor %d while record 1 is in flight", c)
+		}
+	}
+	free(1)
+	waitFor(t, 10*time.Second, "cursor at 4", func() bool { return healthOf(t, m, rv.url()).Cursor == 4 })
+	for seq := uint64(inflight + 1); seq <= held; seq++ {
+		free(seq)
 	}
 	waitFor(t, 30*time.Second, "cursor at the end", func() bool { return healthOf(t, m, rv.url()).Cursor == 2000 })
 	got := rv.delivered()
@@ -414,8 +473,8 @@ func TestMaxInFlight(t *testing.T) {
 	rv.mu.Lock()
 	peak := rv.peak
 	rv.mu.Unlock()
-	if peak < 2 || peak > 4 {
-		t.Errorf("at most %d requests at once, want 2..4", peak)
+	if peak != inflight {
+		t.Errorf("at most %d requests at once, want %d", peak, inflight)
 	}
 	if h := healthOf(t, m, rv.url()); h.Delivered != 2000 || h.Failed == 0 || h.QueueDepth != 0 {
 		t.Errorf("health = %+v", h)
