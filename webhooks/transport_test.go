@@ -820,3 +820,39 @@ func TestSenderIPv6Zone(t *testing.T) {
 		t.Errorf("Host = %q, want %q", got, want)
 	}
 }
+
+// countingConn counts its Write calls.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(b []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+// A request goes out in one write (one segment): net/http flushes the
+// headers on their own unless it knows the body is in memory.
+func TestSenderOneWritePerRequest(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	var writes atomic.Int64
+	for _, format := range []string{config.FormatLegacy, config.FormatStandard} {
+		s := testSender(t, srv.URL+"/hook", func(h *config.Webhook) { h.Format = format })
+		s.tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, network, addr)
+			return countingConn{c, &writes}, err
+		}
+		writes.Store(0)
+		for n := 1; n <= 10; n++ {
+			if code, _, err := postN(t, s, n); code != 200 || err != nil {
+				t.Fatalf("post = %d, %v", code, err)
+			}
+		}
+		if n := writes.Load(); n != 10 {
+			t.Errorf("%s: %d writes for 10 requests, want 10", format, n)
+		}
+	}
+}
