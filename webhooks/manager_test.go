@@ -146,7 +146,6 @@ func TestStopFinishesAttemptInFlight(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	var releaseOnce sync.Once
 	unblock := func() { releaseOnce.Do(func() { close(release) }) }
-	t.Cleanup(unblock) // before the receiver's Close, which waits for handlers
 	rv := newReceiver(t, false, func(w http.ResponseWriter, r *http.Request, n int, seq uint64) int {
 		if n == 0 {
 			close(started)
@@ -157,6 +156,7 @@ func TestStopFinishesAttemptInFlight(t *testing.T) {
 		}
 		return http.StatusOK
 	})
+	t.Cleanup(unblock) // runs before the receiver's Close, which waits for handlers
 	hook := testHook(rv.url())
 	m := newTestManager(t, j)
 	apply(t, m, hook)

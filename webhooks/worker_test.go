@@ -405,11 +405,6 @@ func TestMaxInFlight(t *testing.T) {
 		gates[i] = make(chan struct{})
 	}
 	free := func(seq uint64) { once[seq].Do(func() { close(gates[seq]) }) }
-	t.Cleanup(func() { // before the receiver's Close, which waits for handlers
-		for seq := range uint64(held + 1) {
-			free(seq)
-		}
-	})
 	arrived := make(chan uint64, 100)
 	rv := newReceiver(t, false, func(w http.ResponseWriter, r *http.Request, n int, seq uint64) int {
 		if seq >= 1 && seq <= held {
@@ -424,6 +419,11 @@ func TestMaxInFlight(t *testing.T) {
 			return http.StatusBadGateway // some retries, out of order
 		}
 		return http.StatusOK
+	})
+	t.Cleanup(func() { // runs before the receiver's Close, which waits for handlers
+		for seq := range uint64(held + 1) {
+			free(seq)
+		}
 	})
 	m := newTestManager(t, j)
 	apply(t, m, testHook(rv.url(), func(h *config.Webhook) { h.MaxInFlight = inflight }))
