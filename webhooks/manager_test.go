@@ -41,7 +41,7 @@ func TestApplyWhileEventsFlow(t *testing.T) {
 	hookA, hookB, hookC, hookD := testHook(rvA.url()), testHook(rvB.url()), testHook(rvC.url()), testHook(rvD.url())
 	m := newTestManager(t, j)
 	apply(t, m, hookA, hookB, hookC)
-	workerA := m.workers[hookA.URL]
+	workerA := workerOf(t, m, hookA)
 
 	produce := func(batches int) {
 		for range batches {
@@ -50,6 +50,10 @@ func TestApplyWhileEventsFlow(t *testing.T) {
 		}
 	}
 	produce(30)
+	// The changed and the removed webhook are mid-stream when Apply runs.
+	waitFor(t, 10*time.Second, "deliveries before Apply", func() bool {
+		return len(rvB.delivered()) > 0 && len(rvC.delivered()) > 0
+	})
 	hookB.Timeout = config.Duration(7 * time.Second)
 	hookB.Events = []string{"VOLUME_*"} // still matches everything appended
 	applied := make(chan error, 1)
@@ -70,7 +74,7 @@ func TestApplyWhileEventsFlow(t *testing.T) {
 		return len(rvA.delivered()) >= int(last) && len(rvB.delivered()) >= int(last) &&
 			healthOf(t, m, rvD.url()).Cursor == last
 	})
-	if m.workers[hookA.URL] != workerA {
+	if workerOf(t, m, hookA) != workerA {
 		t.Error("the unchanged webhook's worker was replaced")
 	}
 	checkContiguous(t, "unchanged", rvA.delivered(), 1, last)
