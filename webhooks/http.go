@@ -41,10 +41,10 @@ const (
 // client. It is immutable once built and safe for concurrent use.
 //
 // Requests go through net/http with a Transport of the sender's own (see
-// newTransport): the Transport watches every idle connection with a
-// reader, so a receiver that closes it or writes to it unasked is noticed
-// before the connection is used again, and it sends a POST again only when
-// nothing of it was written.
+// newTransport). The Transport watches every idle connection with a
+// reader, so a receiver that closes one or writes to it unasked is noticed
+// while it is idle and the connection retired, and it sends a POST again
+// only when nothing of it was written.
 type sender struct {
 	format     string
 	jwtSecret  string // Gluster JWT secret; replaces auth when set
@@ -181,6 +181,13 @@ func newTransport(tlsConf *tls.Config, via *url.URL, conns int, timeout time.Dur
 		DisableCompression: true,
 		// A custom dialer and TLS config turn HTTP/2 off unless asked.
 		ForceAttemptHTTP2: true,
+		// An HTTP/2 connection carries every request, and a timed-out
+		// request does not close it: a receiver that vanished without
+		// closing it is found by a ping after a quiet spell instead.
+		HTTP2: &http.HTTP2Config{
+			SendPingTimeout: 30 * time.Second,
+			PingTimeout:     min(15*time.Second, timeout),
+		},
 	}
 	if via != nil {
 		tr.Proxy = http.ProxyURL(via)
