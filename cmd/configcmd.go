@@ -74,7 +74,7 @@ func (c *ConfigSetCmd) Run(env *Env, g *Globals) error {
 		return nil
 	}, "config updated", nil)
 	if err == nil && restart {
-		fmt.Fprintf(env.Stderr, "%s: note: %s is kept for gluster-eventsapi compatibility; the daemon listens on the node config's \"listen\" addresses, and Gluster's C emitters always send to 55555\n", ProgMain, c.Name)
+		fmt.Fprintf(env.Stderr, "%s: note: %s is kept for gluster-eventsapi compatibility; the daemon listens on the node config's \"listen\" addresses, and Gluster's C emitters always send to 55555\n", env.Prog, c.Name)
 	}
 	return err
 }

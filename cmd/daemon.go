@@ -18,6 +18,9 @@ type DaemonCmd struct {
 }
 
 func (c *DaemonCmd) Run(env *Env, g *Globals) error {
+	if err := checkExplicitConfig(g); err != nil {
+		return err
+	}
 	err := daemon.Run(env.Ctx, daemon.Options{
 		ConfigPath: g.Config,
 		PIDFile:    c.PidFile,
@@ -80,10 +83,17 @@ func versionString(v VersionInfo) string {
 	return v.Version
 }
 
-// loadNode reads the node config; a missing file means the defaults.
+// loadNode reads the node config; a missing file means the defaults, but
+// only at the default path.
 func loadNode(g *Globals) (*config.Node, error) {
 	n, err := config.LoadNode(g.Config)
-	if err != nil && !errors.Is(err, config.ErrNotExist) {
+	if errors.Is(err, config.ErrNotExist) {
+		if err := checkExplicitConfig(g); err != nil {
+			return nil, err
+		}
+		return n, nil
+	}
+	if err != nil {
 		return nil, &Error{Code: ExitInvalidConfig, Err: err}
 	}
 	return n, nil

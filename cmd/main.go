@@ -84,7 +84,7 @@ func NewParser(prog Program, cli *CLI, stdout, stderr io.Writer, exit func(int))
 		kong.Writers(stdout, stderr),
 		kong.Exit(exit),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-		kong.Vars{"default_config": DefaultNodeConfig},
+		kong.Vars{"default_config": DefaultNodeConfig, "webhook_format": defaultFormat(prog)},
 	)
 }
 
@@ -139,6 +139,16 @@ func (env *Env) translateArgs(args []string) []string {
 	return args
 }
 
+// defaultFormat says, for --format's help, which body format webhook-add
+// gives a new webhook: the legacy alias keeps glustereventsd's body, the
+// native command line signs (and its help is the man page's).
+func defaultFormat(p Program) string {
+	if p == ProgLegacyAPI {
+		return "legacy"
+	}
+	return "standard (legacy under gluster-eventsapi)"
+}
+
 func description(p Program) string {
 	switch p {
 	case ProgDaemon:
@@ -148,7 +158,7 @@ func description(p Program) string {
 	case ProgPeerHelper:
 		return "Node-side half of gluster-eventing's cluster commands, run by glusterd's system:: execute (for now the whole command line; its node-* commands come with cluster sync)."
 	}
-	return "Gluster eventing: lossless intake of Gluster events, durable journal, webhooks, D-Bus, HTTP API."
+	return "Gluster eventing: lossless intake of Gluster events, durable journal, webhooks, local HTTP API."
 }
 
 // report prints err once (with hints) and returns its exit code.
@@ -176,9 +186,9 @@ func (env *Env) report(asJSON bool, err error) int {
 		b, _ := json.Marshal(out)
 		fmt.Fprintf(env.Stdout, "%s\n", b)
 	}
-	fmt.Fprintf(env.Stderr, "%s: error: %s\n", ProgMain, msg)
+	fmt.Fprintf(env.Stderr, "%s: error: %s\n", env.Prog, msg)
 	for _, h := range hints {
-		fmt.Fprintf(env.Stderr, "%s: hint: %s\n", ProgMain, h)
+		fmt.Fprintf(env.Stderr, "%s: hint: %s\n", env.Prog, h)
 	}
 	return int(code)
 }

@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/api"
+	"github.com/gluster/gluster-eventing/internal/config"
 )
 
 // StatusCmd shows the local daemon's status.
@@ -22,7 +24,7 @@ func (c *StatusCmd) Run(env *Env, g *Globals) error {
 	client.Timeout = c.Timeout
 	st, err := client.Status(env.Ctx)
 	if g.Legacy {
-		return legacyStatus(env, g, st, err)
+		return legacyStatus(env, g, err)
 	}
 	if err != nil {
 		return apiError(err, client.Socket, "")
@@ -86,18 +88,27 @@ func dash(n int) string {
 }
 
 // legacyStatus prints gluster-eventsapi's status for this node: the webhook
-// URLs, then NODE / NODE STATUS / GLUSTEREVENTSD STATUS. Unlike Gluster's,
-// the status column says whether the daemon really answers.
-func legacyStatus(env *Env, g *Globals, st *api.Status, err error) error {
-	ok, state := err == nil, "UP"
-	if !ok {
-		state = "DOWN"
+// URLs of the cluster config (as Gluster's lists its webhooks.json, whether
+// the daemon runs or not; redacted), then NODE / NODE STATUS /
+// GLUSTEREVENTSD STATUS. Unlike Gluster's, the status column says whether
+// the daemon really answers: UP, DOWN (not running) or NOT RESPONDING (it
+// timed out or answered with an error, which goes to stderr).
+func legacyStatus(env *Env, g *Globals, err error) error {
+	cl, cerr := loadCluster(g)
+	if cerr != nil {
+		return cerr
 	}
-	var urls []string
-	if st != nil {
-		for _, h := range st.Webhooks {
-			urls = append(urls, h.URL)
-		}
+	urls := []string{}
+	for _, w := range cl.Webhooks {
+		urls = append(urls, config.RedactURL(w.URL))
+	}
+	ok, state := err == nil, "UP"
+	switch {
+	case errors.Is(err, api.ErrUnreachable):
+		state = "DOWN"
+	case err != nil:
+		state = "NOT RESPONDING"
+		fmt.Fprintf(env.Stderr, "%s: warning: %v\n", env.Prog, err)
 	}
 	if g.JSON {
 		out := legacyNodeTable("glustereventsd", ok, "")

@@ -19,7 +19,7 @@ import (
 type webhookFlags struct {
 	BearerToken   string        `short:"t" aliases:"bearer_token" help:"Static bearer token (Authorization: Bearer)." placeholder:"TOKEN"`
 	Secret        string        `short:"s" help:"Gluster-compatible JWT secret: an HS256 JWT replaces the token." placeholder:"SECRET"`
-	Format        string        `help:"Body format: standard (signed Standard Webhooks body) or legacy (glustereventsd's body). Default: standard; legacy for gluster-eventsapi." enum:"standard,legacy," default:""`
+	Format        string        `help:"Body format: standard (signed Standard Webhooks body) or legacy (glustereventsd's body). A new webhook gets ${webhook_format}; webhook-mod keeps the webhook's unless given." enum:"standard,legacy," default:"" placeholder:"FORMAT"`
 	SigningSecret string        `help:"Standard Webhooks signing secret, whsec_<base64>." placeholder:"WHSEC"`
 	CAFile        string        `help:"Extra CA bundle to verify the webhook's TLS certificate." placeholder:"PATH" type:"path"`
 	Timeout       time.Duration `help:"Timeout of one delivery attempt (default 15s)."`
@@ -65,6 +65,9 @@ type WebhookAddCmd struct {
 }
 
 func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
+	if err := webhookURLArg(c.URL); err != nil {
+		return err
+	}
 	out := map[string]any{}
 	return changeCluster(env, g, func(cl *config.Cluster) error {
 		if cl.Webhook(c.URL) != nil {
@@ -297,6 +300,9 @@ type WebhookTestCmd struct {
 }
 
 func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
+	if err := webhookURLArg(c.URL); err != nil {
+		return err
+	}
 	node, err := loadNode(g)
 	if err != nil {
 		return err
