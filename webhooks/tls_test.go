@@ -76,7 +76,11 @@ func TestTLSBadCAFile(t *testing.T) {
 	m := newTestManager(t, j)
 	apply(t, m, testHook(rv.url(), func(h *config.Webhook) { h.CAFile = notPEM }))
 	appendEvents(t, j, 1)
-	waitFor(t, 5*time.Second, "a failure", func() bool { return healthOf(t, m, rv.url()).Failed > 0 })
+	// The failure is counted before its error is noted: wait for both.
+	waitFor(t, 5*time.Second, "a failure", func() bool {
+		h := healthOf(t, m, rv.url())
+		return h.Failed > 0 && h.LastError != ""
+	})
 	if h := healthOf(t, m, rv.url()); h.State != StateRetrying || !strings.Contains(h.LastError, "no PEM certificates") || rv.count() != 0 {
 		t.Errorf("health = %+v, %d requests", h, rv.count())
 	}
