@@ -41,6 +41,9 @@ type CLI struct {
 	WebhookList WebhookListCmd `cmd:"" help:"List webhooks (secrets redacted)." group:"Webhooks"`
 	WebhookTest WebhookTestCmd `cmd:"" help:"Send a test event to a webhook and report the HTTP status." group:"Webhooks"`
 
+	WebhookDeadLetters WebhookDeadLettersCmd `cmd:"" name:"webhook-dead-letters" help:"List the events a webhook gave up on, on this node." group:"Webhooks"`
+	WebhookReplay      WebhookReplayCmd      `cmd:"" help:"Send a webhook's events again, from a seq or time or its dead letters, on this node." group:"Webhooks"`
+
 	ConfigGet   ConfigGetCmd   `cmd:"" help:"Show config values (log-level, port, disable-events-log)." group:"Config"`
 	ConfigSet   ConfigSetCmd   `cmd:"" help:"Set a config value." group:"Config"`
 	ConfigReset ConfigResetCmd `cmd:"" help:"Reset a config value (or all) to the default." group:"Config"`

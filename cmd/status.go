@@ -65,12 +65,14 @@ func printStatus(env *Env, st *api.Status) {
 		return
 	}
 	w = tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "WEBHOOK\tFORMAT\tSTATE\tQUEUE\tDELIVERED\tFAILED\tLAST STATUS\tLAST ERROR")
-	for _, h := range st.Webhooks {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", h.URL, h.Format, h.State, h.QueueDepth, h.Delivered, h.Failed,
-			dash(h.LastStatus), h.LastError)
+	fmt.Fprintln(w, "WEBHOOK\tNAME\tURL\tFORMAT\tSTATE\tQUEUE\tDELIVERED\tFAILED\tDEAD\tLAST ANSWER")
+	for i := range st.Webhooks {
+		h := &st.Webhooks[i]
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", h.ID, orDash(h.Name), h.URL, h.Format, webhookState(h),
+			h.QueueDepth, h.Delivered, h.Failed, h.DeadLetters, lastAnswer(h))
 	}
 	w.Flush()
+	warnFailing(env.Stderr, env.Prog, st.Webhooks)
 }
 
 func parens(s string) string {
@@ -78,13 +80,6 @@ func parens(s string) string {
 		return ""
 	}
 	return " (" + s + ")"
-}
-
-func dash(n int) string {
-	if n == 0 {
-		return "-"
-	}
-	return fmt.Sprint(n)
 }
 
 // legacyStatus prints gluster-eventsapi's status for this node: the webhook

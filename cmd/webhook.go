@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gluster/gluster-eventing/daemon"
@@ -17,14 +16,18 @@ import (
 
 // webhookFlags are the settings webhook-add and webhook-mod share.
 type webhookFlags struct {
-	BearerToken   string        `short:"t" aliases:"bearer_token" help:"Static bearer token (Authorization: Bearer)." placeholder:"TOKEN"`
-	Secret        string        `short:"s" help:"Gluster-compatible JWT secret: an HS256 JWT replaces the token." placeholder:"SECRET"`
+	BearerToken   string        `short:"t" aliases:"bearer_token" help:"Static bearer token (Authorization: Bearer). Visible to local users in the process list: prefer --bearer-token-file." placeholder:"TOKEN"`
+	Secret        string        `short:"s" help:"Gluster-compatible JWT secret: an HS256 JWT replaces the token. Visible in the process list: prefer --secret-file." placeholder:"SECRET"`
 	Format        string        `help:"Body format: standard (signed Standard Webhooks body) or legacy (glustereventsd's body). A new webhook gets ${webhook_format}; webhook-mod keeps the webhook's unless given." enum:"standard,legacy," default:"" placeholder:"FORMAT"`
-	SigningSecret string        `help:"Standard Webhooks signing secret, whsec_<base64>." placeholder:"WHSEC"`
+	SigningSecret string        `help:"Standard Webhooks signing secret, whsec_<base64>; without one, webhook-add generates one and prints it once. Visible in the process list: prefer --signing-secret-file." placeholder:"WHSEC"`
 	CAFile        string        `help:"Extra CA bundle to verify the webhook's TLS certificate." placeholder:"PATH" type:"path"`
 	Timeout       time.Duration `help:"Timeout of one delivery attempt (default 15s)."`
 	MaxInFlight   int           `help:"Concurrent deliveries (1-64, default 1 = strictly in order)."`
 	Events        []string      `help:"Only these event names or globs (VOLUME_*); repeat or comma-separate." placeholder:"GLOB"`
+	MaxAge        time.Duration `help:"How long an event is retried, whatever the receiver answers (but 410 Gone), before it is dead-lettered (default 72h)."`
+	MaxAttempts   int           `help:"Dead-letter an event after this many failed attempts (default 0: retry until --max-age)."`
+	Name          string        `help:"A unique name to refer to the webhook by, instead of its id or URL." placeholder:"NAME"`
+	secretFlags
 }
 
 func (f *webhookFlags) apply(w *config.Webhook) {
@@ -56,6 +59,15 @@ func (f *webhookFlags) apply(w *config.Webhook) {
 	if len(f.Events) > 0 {
 		w.Events = f.Events
 	}
+	if f.MaxAge > 0 {
+		w.MaxAge = config.Duration(f.MaxAge)
+	}
+	if f.MaxAttempts > 0 {
+		w.MaxAttempts = f.MaxAttempts
+	}
+	if f.Name != "" {
+		w.Name = f.Name
+	}
 }
 
 // WebhookAddCmd adds a webhook to the cluster config.
@@ -68,12 +80,17 @@ func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
 	if err := webhookURLArg(c.URL); err != nil {
 		return err
 	}
+	if err := c.read(env, &c.webhookFlags); err != nil {
+		return err
+	}
 	out := map[string]any{}
 	return changeCluster(env, g, func(cl *config.Cluster) error {
 		if cl.Webhook(c.URL) != nil {
 			return errorf(ExitWebhookExists, "webhook %s already exists", config.RedactURL(c.URL))
 		}
 		w := config.DefaultWebhook()
+		w.ID = config.NewWebhookID()
+		out["id"] = w.ID
 		w.URL = c.URL
 		w.Format = config.FormatStandard
 		if g.Legacy {
@@ -106,16 +123,28 @@ func signStandard(w *config.Webhook, out map[string]any) error {
 
 // WebhookModCmd changes a webhook's settings; flags left out keep their value.
 type WebhookModCmd struct {
-	URL string `arg:"" help:"Webhook URL."`
+	Ref    string `arg:"" name:"webhook" help:"The webhook's id, name or URL."`
+	NewURL string `name:"url" help:"Change the webhook's URL (to rotate a credential in it, say). The webhook keeps its id, its queue and its retries." placeholder:"URL"`
 	webhookFlags
 }
 
 func (c *WebhookModCmd) Run(env *Env, g *Globals) error {
+	if err := c.read(env, &c.webhookFlags); err != nil {
+		return err
+	}
 	out := map[string]any{}
 	return changeCluster(env, g, func(cl *config.Cluster) error {
-		w := cl.Webhook(c.URL)
+		w := cl.Find(c.Ref)
 		if w == nil {
-			return missingWebhook(c.URL)
+			return missingWebhook(c.Ref)
+		}
+		out["id"] = w.Key()
+		if c.NewURL != "" && c.NewURL != w.URL {
+			if other := cl.Webhook(c.NewURL); other != nil {
+				return errorf(ExitWebhookExists, "webhook %s already exists (id %s)", config.RedactURL(c.NewURL), other.Key())
+			}
+			w.ID = w.Key() // pinned before the URL it may be derived from changes
+			w.URL = c.NewURL
 		}
 		c.apply(w)
 		return signStandard(w, out)
@@ -124,24 +153,21 @@ func (c *WebhookModCmd) Run(env *Env, g *Globals) error {
 
 // WebhookDelCmd deletes a webhook.
 type WebhookDelCmd struct {
-	URL string `arg:"" help:"Webhook URL."`
+	Ref string `arg:"" name:"webhook" help:"The webhook's id, name or URL."`
 }
 
 func (c *WebhookDelCmd) Run(env *Env, g *Globals) error {
 	return changeCluster(env, g, func(cl *config.Cluster) error {
-		for i := range cl.Webhooks {
-			if cl.Webhooks[i].URL == c.URL {
-				cl.Webhooks = append(cl.Webhooks[:i], cl.Webhooks[i+1:]...)
-				return nil
-			}
+		if _, ok := cl.Remove(c.Ref); !ok {
+			return missingWebhook(c.Ref)
 		}
-		return missingWebhook(c.URL)
+		return nil
 	}, "webhook deleted", nil)
 }
 
-func missingWebhook(url string) error {
-	return &Error{Code: ExitWebhookMissing, Err: fmt.Errorf("webhook %s does not exist", config.RedactURL(url)),
-		Hints: []string{"'gluster-eventing webhook-list' shows the configured webhooks"}}
+func missingWebhook(ref string) error {
+	return &Error{Code: ExitWebhookMissing, Err: fmt.Errorf("webhook %s does not exist", config.RedactURL(ref)),
+		Hints: []string{"'gluster-eventing webhook-list' shows the configured webhooks, their ids and names"}}
 }
 
 // changeCluster applies fn to the cluster config under its lock, writes it
@@ -184,6 +210,9 @@ func changeCluster(env *Env, g *Globals, fn func(*config.Cluster) error, done st
 			return err
 		}
 	default:
+		if id, ok := extra["id"]; ok {
+			done += fmt.Sprintf(": id %s", id)
+		}
 		fmt.Fprintf(env.Stdout, "%s (config generation %d)\n", done, cl.Generation)
 		if secret, ok := extra["signing_secret"]; ok {
 			fmt.Fprintf(env.Stdout, "signing secret (give it to the receiver; it is not shown again): %s\n", secret)
@@ -237,44 +266,6 @@ func reloadIfRunning(env *Env, g *Globals, node *config.Node) (bool, error) {
 		"the daemon may still apply the change: 'gluster-eventing status' shows the config generation it runs")
 }
 
-// WebhookListCmd lists the configured webhooks with secrets redacted.
-type WebhookListCmd struct{}
-
-func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
-	cl, err := loadCluster(g)
-	if err != nil {
-		return err
-	}
-	red := cl.Redacted()
-	if g.JSON {
-		return env.printJSON(red.Webhooks)
-	}
-	if len(red.Webhooks) == 0 {
-		fmt.Fprintln(env.Stdout, "no webhooks")
-		return nil
-	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "URL\tFORMAT\tAUTH\tIN FLIGHT\tEVENTS")
-	for _, h := range red.Webhooks {
-		auth := "-"
-		switch {
-		case h.Secret != "":
-			auth = "jwt"
-		case h.Token != "":
-			auth = "token"
-		}
-		if h.SigningSecret != "" {
-			auth += "+signed"
-		}
-		events := "all"
-		if len(h.Events) > 0 {
-			events = fmt.Sprint(h.Events)
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", h.URL, h.Format, auth, h.MaxInFlight, events)
-	}
-	return w.Flush()
-}
-
 func loadCluster(g *Globals) (*config.Cluster, error) {
 	node, err := loadNode(g)
 	if err != nil {
@@ -295,12 +286,12 @@ func clusterOf(node *config.Node) (*config.Cluster, error) {
 
 // WebhookTestCmd sends a well-formed test event and reports the status.
 type WebhookTestCmd struct {
-	URL string `arg:"" help:"Webhook URL; a configured webhook's settings are used unless flags override them."`
+	URL string `arg:"" help:"Webhook URL, or a configured webhook's id or name; a configured webhook's settings are used unless flags override them."`
 	webhookFlags
 }
 
 func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
-	if err := webhookURLArg(c.URL); err != nil {
+	if err := c.read(env, &c.webhookFlags); err != nil {
 		return err
 	}
 	node, err := loadNode(g)
@@ -316,10 +307,13 @@ func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
 	if g.Legacy {
 		w.Format = config.FormatLegacy
 	}
-	if existing := cl.Webhook(c.URL); existing != nil {
+	if existing := cl.Find(c.URL); existing != nil {
 		w = *existing
+	} else if err := webhookURLArg(c.URL); err != nil {
+		return err
+	} else {
+		w.URL = c.URL
 	}
-	w.URL = c.URL
 	c.apply(&w)
 	if err := w.Validate(); err != nil {
 		return &Error{Code: ExitInvalidConfig, Err: err}

@@ -60,10 +60,11 @@ func webhookHealth(hs []webhooks.Health) []api.Webhook {
 	out := make([]api.Webhook, 0, len(hs))
 	for _, h := range hs {
 		out = append(out, api.Webhook{
-			URL: h.URL, ID: h.ID, Format: h.Format, State: h.State, Cursor: h.Cursor, QueueDepth: h.QueueDepth,
+			ID: h.ID, Name: h.Name, URL: h.URL, Format: h.Format, State: h.State, Cursor: h.Cursor, QueueDepth: h.QueueDepth,
 			Delivered: h.Delivered, Failed: h.Failed, Retried: h.Retried, DeadLettered: h.DeadLettered,
-			LostRetention: h.LostRetention, ConsecutiveFailures: h.ConsecutiveFailures, LastAttempt: h.LastAttempt,
-			LastStatus: h.LastStatus, LastError: h.LastError, NextAttempt: h.NextAttempt,
+			LostRetention: h.LostRetention, DeadLetters: h.DeadLetters, DeadLettersDropped: h.DeadLettersDropped,
+			Replaying: h.Replaying, ConsecutiveFailures: h.ConsecutiveFailures, FailingSince: h.FailingSince,
+			LastAttempt: h.LastAttempt, LastStatus: h.LastStatus, LastError: h.LastError, NextAttempt: h.NextAttempt,
 		})
 	}
 	return out
@@ -111,6 +112,7 @@ func (d *Daemon) startAPI(path string) (*apiServer, error) {
 		}
 		writeJSON(w, code, res)
 	})
+	d.webhookRoutes(mux)
 	mux.Handle("GET /metrics", d.metricsHandler())
 	a := &apiServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, path: path}
 	go a.srv.Serve(ln)

@@ -250,6 +250,7 @@ func (d *Daemon) loadCluster(node *config.Node) (*config.Cluster, error) {
 	path := node.ClusterConfigPath()
 	c, err := config.LoadCluster(path)
 	if err == nil {
+		d.warnConfig(c)
 		return c, nil
 	}
 	if !errors.Is(err, config.ErrNotExist) {
@@ -276,6 +277,14 @@ func (d *Daemon) loadCluster(node *config.Node) (*config.Cluster, error) {
 	}
 	d.log.Info("imported glustereventsd webhooks and config", "webhooks", len(c.Webhooks), "path", path)
 	return c, nil
+}
+
+// warnConfig logs what the cluster config file holds that loads but
+// deserves the operator's attention.
+func (d *Daemon) warnConfig(c *config.Cluster) {
+	for _, w := range c.Warnings {
+		d.log.Warn("cluster config: " + w)
+	}
 }
 
 func (d *Daemon) openIntake(node *config.Node) ([]net.PacketConn, error) {
@@ -336,6 +345,9 @@ func (d *Daemon) reloadLocked() error {
 	cluster, err := config.LoadCluster(node.ClusterConfigPath())
 	if err != nil && !errors.Is(err, config.ErrNotExist) {
 		return fmt.Errorf("cluster config: %w", err)
+	}
+	if cluster != nil {
+		d.warnConfig(cluster)
 	}
 	if restart := restartNeeded(d.node, node); restart != "" {
 		d.log.Warn("changed setting needs a restart to take effect", "setting", restart)

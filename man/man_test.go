@@ -93,7 +93,7 @@ func TestPageContent(t *testing.T) {
 			t.Errorf("exit code %d is not on the page", e.Code)
 		}
 	}
-	for _, want := range []string{".TH GLUSTER-EVENTING 8 \"2026-11-22\"", "GLUSTER_EVENTING_CONFIG", "NOTIFY_SOCKET",
+	for _, want := range []string{".TH GLUSTER-EVENTING 8 \"2026-12-01\"", "GLUSTER_EVENTING_CONFIG", "NOTIFY_SOCKET",
 		"LISTEN_FDS", "/run/gluster-eventing/api\\&.sock"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("page lacks %q", want)

@@ -5,7 +5,7 @@ import "time"
 // PageDate is the date in the footer of the committed gluster-eventing(8).
 // It is fixed so that regenerating the page from an unchanged command tree
 // changes nothing; move it forward when the page's content changes.
-var PageDate = time.Date(2026, time.November, 22, 0, 0, 0, 0, time.UTC)
+var PageDate = time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)
 
 // PageOptions returns the hand-written parts of gluster-eventing(8). The
 // caller adds ExitCodes (cmd.ExitCodes), so that the table is not written
@@ -45,6 +45,17 @@ func PageOptions() Options {
 			"The local commands (reload, status, webhook-list and the like) talk to the daemon over HTTP on the unix socket " +
 				"/run/gluster-eventing/api.sock. " +
 				"reload returns only when the new configuration is in effect, which makes it fit for systemd's ExecReload=.",
+			"Webhooks: webhook-add gives each webhook a stable id, shown in webhook-list, which webhook-mod, webhook-del, " +
+				"webhook-replay and webhook-dead-letters accept like the webhook's name or URL; webhook-mod --url changes the URL " +
+				"(to rotate a credential in it) without losing the events queued for the webhook. " +
+				"A new webhook gets the events journaled from then on. " +
+				"The native webhook-add defaults to --format standard, whose bodies are always signed: without --signing-secret it " +
+				"generates a secret and prints it once (with --json, as the signing_secret key); give it to the receiver. " +
+				"Every failed delivery but 410 Gone is retried until the webhook's max_age (72 hours by default), " +
+				"then dead-lettered and kept for webhook-replay --dead-letters.",
+			"Secrets on the command line (--bearer-token, --secret, --signing-secret) can be read by every local user in the process list. " +
+				"Prefer --bearer-token-file, --secret-file and --signing-secret-file, which read the secret from a file, " +
+				"or from standard input when given -; the flags stay for gluster-eventsapi compatibility.",
 			"Configuration is TOML, described in gluster-eventing.toml(5). " +
 				"On first start, Gluster's events/webhooks.json and events/config.json are imported.",
 		},
@@ -81,6 +92,14 @@ func PageOptions() Options {
 				"gluster-eventing emit VOLUME_START name=gv0 && gluster-eventing status"},
 			{"Add a webhook that gets Gluster's legacy JSON body (this node's config; cluster-wide sync is to come):",
 				"gluster-eventing webhook-add --format legacy https://alerts.example.com/gluster"},
+			{"Add a webhook whose bearer token is read from standard input rather than the command line:",
+				"printf '%s' \"$TOKEN\" | gluster-eventing webhook-add --format legacy --bearer-token-file - https://alerts.example.com/gluster"},
+			{"Rotate the token in a webhook's URL; events queued during the outage the old token caused are delivered to the new URL:",
+				"gluster-eventing webhook-mod 3f2a9c01d4e5b6a7 --url 'https://alerts.example.com/gluster?token=NEW'"},
+			{"List the events a webhook gave up on, and send them again once the receiver is fixed:",
+				"gluster-eventing webhook-dead-letters 3f2a9c01d4e5b6a7 && gluster-eventing webhook-replay 3f2a9c01d4e5b6a7 --dead-letters"},
+			{"Send again everything of the last two hours (the events keep their ids):",
+				"gluster-eventing webhook-replay 3f2a9c01d4e5b6a7 --since 2h"},
 			{"Watch the datagrams arriving on a port, without a daemon:",
 				"gluster-eventing listen --addr 127.0.0.1:55556"},
 		},

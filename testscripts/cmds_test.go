@@ -51,6 +51,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"notifysock":    cmdNotifysock,
 		"notify-wait":   cmdNotifyWait,
 		"jsonq":         cmdJSONQ,
+		"jsonvar":       cmdJSONVar,
 		"envsubst":      cmdEnvsubst,
 		"signal":        cmdSignal,
 		"statuswait":    cmdStatusWait,
@@ -216,6 +217,7 @@ type hookServer struct {
 	status int
 	fail   int
 	delay  time.Duration
+	token  string // if set, answer 401 to a request without "Bearer <token>"
 
 	mu sync.Mutex
 	n  int
@@ -230,6 +232,9 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status := h.status
 	if n <= h.fail {
 		status = http.StatusServiceUnavailable
+	}
+	if h.token != "" && r.Header.Get("Authorization") != "Bearer "+h.token {
+		status = http.StatusUnauthorized
 	}
 	rec := hookRecord{Method: r.Method, Path: r.URL.RequestURI(), Headers: map[string]string{},
 		Body: string(body), Status: status}
@@ -282,9 +287,10 @@ func cmdWebhookd(ts *testscript.TestScript, neg bool, args []string) {
 	status := fs.Int("status", http.StatusOK, "status of every answer after the first -fail ones")
 	fail := fs.Int("fail", 0, "answer the first N requests with 503")
 	delay := fs.Duration("delay", 0, "wait this long before answering")
+	token := fs.String("token", "", "answer 401 to requests without Authorization: Bearer TOKEN")
 	pos := parseInterspersed(ts, fs, args)
 	if len(pos) != 1 {
-		ts.Fatalf("usage: webhookd NAME [-status CODE] [-fail N] [-delay D]")
+		ts.Fatalf("usage: webhookd NAME [-status CODE] [-fail N] [-delay D] [-token TOKEN]")
 	}
 	name := pos[0]
 	checkName(ts, "webhookd", name)
@@ -296,7 +302,7 @@ func cmdWebhookd(ts *testscript.TestScript, neg bool, args []string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		ts.Fatalf("webhookd: %v", err)
 	}
-	h := &hookServer{dir: dir, status: *status, fail: *fail, delay: *delay}
+	h := &hookServer{dir: dir, status: *status, fail: *fail, delay: *delay, token: *token}
 	srv := httptest.NewUnstartedServer(h)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -821,6 +827,24 @@ func cmdJSONQ(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Fatalf("jsonq: %s: %s", args[0], why)
 	}
+}
+
+// cmdJSONVar: jsonvar FILE PATH VAR sets $VAR to the value at PATH, for
+// later commands to use (an id the daemon picked, say).
+func cmdJSONVar(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "jsonvar")
+	if len(args) != 3 {
+		ts.Fatalf("usage: jsonvar FILE PATH VAR")
+	}
+	root, err := decodeJSONValues(ts.ReadFile(args[0]))
+	if err != nil {
+		ts.Fatalf("jsonvar: %s: %v", args[0], err)
+	}
+	got, err := jsonPath(root, args[1])
+	if err != nil {
+		ts.Fatalf("jsonvar: %s: %v", args[0], err)
+	}
+	ts.Setenv(args[2], got)
 }
 
 // decodeJSONValues decodes one JSON value, or a stream of them (JSON lines),

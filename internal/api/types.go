@@ -54,11 +54,13 @@ type JournalStatus struct {
 // Webhook is one webhook's delivery health, in GET /v1/status and GET
 // /v1/webhooks.
 type Webhook struct {
+	// ID is the webhook's id in the cluster config, which its cursor and
+	// state are kept under; Name its optional name.
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
 	// URL is the webhook's URL without user info and with query values
 	// redacted.
-	URL string `json:"url"`
-	// ID tells webhooks apart whose redacted URLs are equal.
-	ID     string `json:"id"`
+	URL    string `json:"url"`
 	Format string `json:"format"`
 	// State is "ok", "retrying", "disabled" or "stopped".
 	State string `json:"state"`
@@ -73,8 +75,18 @@ type Webhook struct {
 	Retried       uint64 `json:"retried"` // attempts after the first for a record
 	DeadLettered  uint64 `json:"dead_lettered"`
 	LostRetention uint64 `json:"lost_retention"` // records trimmed before delivery
-	// ConsecutiveFailures counts failed attempts since the last success.
+	// DeadLetters is the number of events given up on and kept for replay
+	// (webhook-dead-letters, webhook-replay --dead-letters);
+	// DeadLettersDropped those no longer kept.
+	DeadLetters        uint64 `json:"dead_letters"`
+	DeadLettersDropped uint64 `json:"dead_letters_dropped,omitempty"`
+	// Replaying is the number of replayed events still to be sent.
+	Replaying uint64 `json:"replaying,omitempty"`
+	// ConsecutiveFailures counts failed attempts since the last success;
+	// FailingSince is when the first of them was made (kept across
+	// restarts), zero while deliveries succeed.
 	ConsecutiveFailures uint64    `json:"consecutive_failures"`
+	FailingSince        time.Time `json:"failing_since,omitzero"`
 	LastAttempt         time.Time `json:"last_attempt,omitzero"`
 	// LastStatus is the HTTP status of the last attempt, 0 if it got none.
 	LastStatus int `json:"last_status,omitempty"`

@@ -121,11 +121,11 @@ func DefaultCluster() *Cluster {
 // settings and no URL. A [[webhook]] table starts from these values.
 func DefaultWebhook() Webhook {
 	return Webhook{
-		Format:          FormatLegacy,
-		Timeout:         Duration(15 * time.Second),
-		MaxInFlight:     1,
-		MaxAge:          Duration(72 * time.Hour),
-		Events:          []string{},
+		Format:      FormatLegacy,
+		Timeout:     Duration(15 * time.Second),
+		MaxInFlight: 1,
+		MaxAge:      Duration(72 * time.Hour),
+		Events:      []string{},
 	}
 }
 
