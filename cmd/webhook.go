@@ -8,17 +8,35 @@ import (
 	"maps"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/gluster/gluster-eventing/daemon"
 	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
 
+// bodyFormat is --format: config.FormatStandard or config.FormatLegacy, ""
+// when not given. (A kong enum would have to list "" as a choice.)
+type bodyFormat string
+
+func (f *bodyFormat) Decode(ctx *kong.DecodeContext) error {
+	var s string
+	if err := ctx.Scan.PopValueInto("format", &s); err != nil {
+		return err
+	}
+	if s != config.FormatStandard && s != config.FormatLegacy {
+		return fmt.Errorf("%q is not %s or %s", s, config.FormatStandard, config.FormatLegacy)
+	}
+	*f = bodyFormat(s)
+	return nil
+}
+
 // webhookFlags are the settings webhook-add and webhook-mod share.
 type webhookFlags struct {
 	BearerToken   string        `short:"t" aliases:"bearer_token" help:"Static bearer token (Authorization: Bearer). Visible to local users in the process list: prefer --bearer-token-file." placeholder:"TOKEN"`
 	Secret        string        `short:"s" help:"Gluster-compatible JWT secret: an HS256 JWT replaces the token. Visible in the process list: prefer --secret-file." placeholder:"SECRET"`
-	Format        string        `help:"Body format: standard (signed Standard Webhooks body) or legacy (glustereventsd's body). A new webhook gets ${webhook_format}; webhook-mod keeps the webhook's unless given." enum:"standard,legacy," default:"" placeholder:"FORMAT"`
+	Format        bodyFormat    `help:"Body format: standard (signed Standard Webhooks body) or legacy (glustereventsd's body). A new webhook gets ${webhook_format}; webhook-mod keeps the webhook's unless given." placeholder:"standard|legacy"`
 	SigningSecret string        `help:"Standard Webhooks signing secret, whsec_<base64>; without one, webhook-add generates one and prints it once. Visible in the process list: prefer --signing-secret-file." placeholder:"WHSEC"`
 	CAFile        string        `help:"Extra CA bundle to verify the webhook's TLS certificate." placeholder:"PATH" type:"path"`
 	Timeout       time.Duration `help:"Timeout of one delivery attempt (default 15s)."`
@@ -31,7 +49,7 @@ type webhookFlags struct {
 }
 
 func (f *webhookFlags) apply(w *config.Webhook) {
-	if f.Format != "" && f.Format != w.Format {
+	if f.Format != "" && string(f.Format) != w.Format {
 		// Each format has its own secret: switching drops the other's.
 		w.Secret, w.SigningSecret = "", ""
 	}
@@ -42,7 +60,7 @@ func (f *webhookFlags) apply(w *config.Webhook) {
 		w.Secret = f.Secret
 	}
 	if f.Format != "" {
-		w.Format = f.Format
+		w.Format = string(f.Format)
 	}
 	if f.SigningSecret != "" {
 		w.SigningSecret = f.SigningSecret

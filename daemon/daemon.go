@@ -36,7 +36,9 @@ type Options struct {
 	Version string
 	// Stderr receives the logs.
 	Stderr io.Writer
-	// Getenv reads the environment (NOTIFY_SOCKET, LISTEN_FDS, ...).
+	// Getenv reads JOURNAL_STREAM, which decides the log format; nil means
+	// os.Getenv. (NOTIFY_SOCKET, WATCHDOG_USEC and LISTEN_FDS are read
+	// from the process environment by go-systemd, not through it.)
 	Getenv func(string) string
 }
 
