@@ -7,7 +7,8 @@
 # every fuzz target for 30 s.
 # This is the command CI runs, and it always runs with CI's strictness: it
 # sets CI=true whatever the caller exported, so a missing real component
-# (glusterd, glustereventsd, dbus-daemon, mandoc, man, systemd-analyze)
+# (glusterd, glustereventsd, dbus-daemon, mandoc, man, systemd-analyze,
+# promtool)
 # fails its test instead of skipping it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,8 @@ STATICCHECK_VERSION=v0.8.2
 step() { printf '\n== %s\n' "$*"; }
 
 step "apt packages"
-pkgs=(glusterfs-server dbus-daemon iproute2 util-linux procps mandoc man-db python3-requests python3-jwt systemd curl)
+# prometheus is there for promtool, which checks the /metrics output.
+pkgs=(glusterfs-server dbus-daemon iproute2 util-linux procps mandoc man-db python3-requests python3-jwt systemd curl prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -36,9 +38,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # The Debian package does not start glusterd/glustereventsd by itself; make
 # sure neither holds the ports the tests use in the root namespace.
-if command -v systemctl >/dev/null && systemctl is-active -q glustereventsd 2>/dev/null; then
-	systemctl stop glustereventsd
-fi
+# Nor does a Prometheus server the prometheus package may have started.
+for unit in glustereventsd prometheus; do
+	if command -v systemctl >/dev/null && systemctl is-active -q "$unit" 2>/dev/null; then
+		systemctl stop "$unit"
+	fi
+done
 
 step "go toolchain and modules"
 command -v go >/dev/null || { echo "Go 1.26 is required at /usr/local/go (https://go.dev/dl)" >&2; exit 1; }
