@@ -94,6 +94,14 @@ type WebhookAddCmd struct {
 	webhookFlags
 }
 
+// Help is the detail of webhook-add --help.
+func (c *WebhookAddCmd) Help() string {
+	return "The webhook gets a stable id, printed here and by webhook-list, and the events journaled from now on. " +
+		"Native webhook-add defaults to --format standard: its bodies are always signed, so without --signing-secret " +
+		"a secret is generated and printed once (with --json, as the signing_secret key); give it to the receiver. " +
+		"Pass secrets with the --*-file flags rather than on the command line, where every local user can read them."
+}
+
 func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
 	if err := webhookURLArg(c.URL); err != nil {
 		return err
