@@ -54,20 +54,13 @@ func journalStatus(epoch string, st journal.Stats) api.JournalStatus {
 	}
 }
 
-// webhookHealth is the wire form of the webhooks' health, never nil (the
-// API answers [] for none).
+// webhookHealth is the webhooks' health as the API answers it: [] for
+// none, never null.
 func webhookHealth(hs []webhooks.Health) []api.Webhook {
-	out := make([]api.Webhook, 0, len(hs))
-	for _, h := range hs {
-		out = append(out, api.Webhook{
-			ID: h.ID, Name: h.Name, URL: h.URL, Format: h.Format, State: h.State, Cursor: h.Cursor, QueueDepth: h.QueueDepth,
-			Delivered: h.Delivered, Failed: h.Failed, Retried: h.Retried, DeadLettered: h.DeadLettered,
-			LostRetention: h.LostRetention, DeadLetters: h.DeadLetters, DeadLettersDropped: h.DeadLettersDropped,
-			Replaying: h.Replaying, ConsecutiveFailures: h.ConsecutiveFailures, FailingSince: h.FailingSince,
-			LastAttempt: h.LastAttempt, LastStatus: h.LastStatus, LastError: h.LastError, NextAttempt: h.NextAttempt,
-		})
+	if hs == nil {
+		return []api.Webhook{}
 	}
-	return out
+	return hs
 }
 
 type apiServer struct {

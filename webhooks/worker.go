@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/internal/evrec"
 	"github.com/gluster/gluster-eventing/internal/journal"
@@ -53,48 +54,10 @@ const (
 	journalRetry = time.Second
 )
 
-// Health is a snapshot of a worker for the API, D-Bus and metrics. It never
-// holds secrets.
-type Health struct {
-	// ID is the webhook's id, which its cursor and state are kept under.
-	ID   string `json:"id"`
-	Name string `json:"name,omitempty"`
-	// URL is the webhook's URL without user info and with query values
-	// redacted.
-	URL    string `json:"url"`
-	Format string `json:"format"`
-	// State is StateOK, StateRetrying, StateDisabled or StateStopped.
-	State string `json:"state"`
-	// Cursor is the last journal seq the webhook is done with (delivered,
-	// filtered out or dead-lettered); everything at or below it is done.
-	Cursor uint64 `json:"cursor"`
-	// QueueDepth is the journal's last seq minus Cursor.
-	QueueDepth uint64 `json:"queue_depth"`
-	// Counters since the worker started.
-	Delivered     uint64 `json:"delivered"`
-	Failed        uint64 `json:"failed"`  // failed attempts
-	Retried       uint64 `json:"retried"` // attempts after the first for a record
-	DeadLettered  uint64 `json:"dead_lettered"`
-	LostRetention uint64 `json:"lost_retention"` // records trimmed before delivery
-	// DeadLetters is the number of records given up on and kept for
-	// replay (webhook-replay --dead-letters); DeadLettersDropped those
-	// forgotten to bound the list or because retention removed them.
-	DeadLetters        uint64 `json:"dead_letters"`
-	DeadLettersDropped uint64 `json:"dead_letters_dropped,omitempty"`
-	// Replaying is the number of replayed records still to be sent.
-	Replaying uint64 `json:"replaying,omitempty"`
-	// ConsecutiveFailures counts failed attempts since the last success;
-	// FailingSince is when the first of them was made (kept across
-	// restarts), zero while deliveries succeed.
-	ConsecutiveFailures uint64    `json:"consecutive_failures"`
-	FailingSince        time.Time `json:"failing_since,omitzero"`
-	LastAttempt         time.Time `json:"last_attempt,omitzero"`
-	// LastStatus is the HTTP status of the last attempt, 0 if it got none.
-	LastStatus int `json:"last_status,omitempty"`
-	// LastError describes the last attempt's failure, "" if it succeeded.
-	LastError   string    `json:"last_error,omitempty"`
-	NextAttempt time.Time `json:"next_attempt,omitzero"`
-}
+// Health is a snapshot of a worker for the API, D-Bus and metrics: the
+// API's wire type itself, so that a field added here reaches every client.
+// It never holds secrets.
+type Health = api.Webhook
 
 // Worker delivers one webhook's events from the journal. Workers are made
 // and stopped by a Manager.
