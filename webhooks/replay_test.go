@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -201,5 +202,43 @@ func TestReplayDeadLetters(t *testing.T) {
 	st := readState(t, j, rv.url())
 	if len(st.Replay) != 0 || len(st.Dead) != 0 {
 		t.Errorf("state after the replay = %+v", st)
+	}
+}
+
+// A single 410 is asked again on a new connection before the webhook is
+// disabled: a stray answer read from a reused connection must not turn a
+// working webhook off.
+func TestSingleGoneIsConfirmedFirst(t *testing.T) {
+	j := openTestJournal(t)
+	conns := map[string]int{}
+	var mu sync.Mutex
+	rv := newReceiver(t, false, func(_ http.ResponseWriter, r *http.Request, n int, _ uint64) int {
+		mu.Lock()
+		conns[r.RemoteAddr]++
+		mu.Unlock()
+		if n == 1 {
+			return http.StatusGone // the second request only
+		}
+		return http.StatusOK
+	})
+	m := newTestManager(t, j)
+	hook := testHook(rv.url())
+	apply(t, m, hook)
+	seqs := appendEvents(t, j, 3)
+	waitFor(t, 10*time.Second, "deliveries", func() bool { return len(rv.delivered()) == 3 })
+	if diff := cmp.Diff(seqs, rv.delivered()); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s", diff)
+	}
+	if h := healthOf(t, m, rv.url()); h.State != StateOK {
+		t.Errorf("state %s after one 410, want ok", h.State)
+	}
+	reqs := rv.requests()
+	if len(reqs) != 4 || reqs[1].seq != seqs[1] || reqs[2].seq != seqs[1] {
+		t.Fatalf("requests: %+v", reqs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(conns) < 2 {
+		t.Errorf("the 410 was asked again on the same connection: %v", conns)
 	}
 }

@@ -450,6 +450,7 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 	// the wake-up sooner.
 	since := w.delivered.Load()
 	w.mu.Unlock()
+	goneOnce := false
 	for {
 		if wait := time.Until(rs.NextAt); rs.Attempts > 0 && wait > 0 {
 			if !w.backoff(wait, since) {
@@ -478,6 +479,16 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 			w.succeeded(seq)
 			return true
 		case gone:
+			if !goneOnce {
+				// Disabling is drastic and an answer on a reused
+				// connection can be a stray one that net/http read as this
+				// request's (golang/go#31259): ask once more, on a new
+				// connection, before believing it.
+				goneOnce = true
+				s.close()
+				w.log.Info("webhook receiver answered 410 Gone; asking again on a new connection before disabling", "seq", seq)
+				continue
+			}
 			w.disable()
 			return false
 		}
