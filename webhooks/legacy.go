@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gluster/gluster-eventing/gfevent"
+	"github.com/gluster/gluster-eventing/internal/pyjson"
 )
 
 // The typed attributes of glustereventsd (eventsapiconf.py). Gluster's CLI
@@ -189,42 +190,5 @@ func pyDecimal(r rune) (byte, bool) {
 	return 0, false
 }
 
-const hexDigits = "0123456789abcdef"
-
 // appendPyString appends s as Python's json.dumps(ensure_ascii=True) does.
-func appendPyString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b = append(b, '\\', '"')
-		case r == '\\':
-			b = append(b, '\\', '\\')
-		case r == '\n':
-			b = append(b, '\\', 'n')
-		case r == '\r':
-			b = append(b, '\\', 'r')
-		case r == '\t':
-			b = append(b, '\\', 't')
-		case r == '\b':
-			b = append(b, '\\', 'b')
-		case r == '\f':
-			b = append(b, '\\', 'f')
-		case r >= 0x20 && r < 0x7f:
-			b = append(b, byte(r))
-		case r > 0xffff:
-			r -= 0x10000
-			b = appendU4(b, 0xd800+(r>>10))
-			b = appendU4(b, 0xdc00+(r&0x3ff))
-		case r == utf8.RuneError:
-			b = appendU4(b, 0xfffd)
-		default:
-			b = appendU4(b, r)
-		}
-	}
-	return append(b, '"')
-}
-
-func appendU4(b []byte, r rune) []byte {
-	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
-}
+func appendPyString(b []byte, s string) []byte { return pyjson.AppendString(b, s) }

@@ -41,6 +41,13 @@ type Cluster struct {
 	// Generation is bumped by every Update. Peers keep the copy with the
 	// highest generation.
 	Generation int64 `toml:"generation"`
+	// Origin is the glusterd UUID of the node where the change that made
+	// this generation was typed, "" for a config imported from Gluster's
+	// files or written before origins existed. Of two configs with the
+	// same generation, the one with the lower origin wins (see
+	// internal/cluster), so that concurrent changes resolve the same way
+	// on every node.
+	Origin string `toml:"origin,omitempty"`
 
 	// The legacy gluster-eventsapi keys, with the same names and meanings;
 	// see Get, Set and Reset.
@@ -182,13 +189,17 @@ func LoadCluster(path string) (*Cluster, error) {
 	return c, nil
 }
 
-// WriteCluster validates c and writes it atomically to path with mode 0600.
+// WriteCluster validates c and writes it atomically to path with mode 0600,
+// and its legacy view to webhooks.json beside it (see WriteLegacyMirror).
 // It writes c as is; Update is what bumps the generation.
 func WriteCluster(path string, c *Cluster) error {
 	if err := c.Validate(); err != nil {
 		return inFile(path, err)
 	}
-	return writeFileAtomic(path, c.Encode(), 0o600)
+	if err := writeFileAtomic(path, c.Encode(), 0o600); err != nil {
+		return err
+	}
+	return WriteLegacyMirror(filepath.Dir(path), c)
 }
 
 // Update changes the cluster config at path under an exclusive flock on

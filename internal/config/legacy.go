@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,23 +135,13 @@ func (c *Cluster) Reset(name string) (changed bool, err error) {
 func ImportLegacy(eventsDir string) (*Cluster, error) {
 	c := DefaultCluster()
 
-	file := filepath.Join(eventsDir, "webhooks.json")
-	var hooks map[string]json.RawMessage
-	if err := readJSON(file, &hooks); err != nil {
+	file := filepath.Join(eventsDir, LegacyWebhooksFile)
+	data, err := readBlank(file)
+	if err != nil {
 		return nil, err
 	}
-	for _, u := range slices.Sorted(maps.Keys(hooks)) {
-		w := DefaultWebhook()
-		w.URL = u
-		w.ID = IDFromURL(u)
-		if err := json.Unmarshal(hooks[u], &w.Token); err != nil {
-			var v struct{ Token, Secret string }
-			if err := json.Unmarshal(hooks[u], &v); err != nil {
-				return nil, fmt.Errorf("%s: webhook %q: want a token string or {\"token\": ..., \"secret\": ...}: %w", file, redactURL(u), err)
-			}
-			w.Token, w.Secret = v.Token, v.Secret
-		}
-		c.Webhooks = append(c.Webhooks, w)
+	if c.Webhooks, err = parseLegacyWebhooks(file, data); err != nil {
+		return nil, err
 	}
 
 	file = filepath.Join(eventsDir, "config.json")
@@ -178,13 +169,48 @@ func ImportLegacy(eventsDir string) (*Cluster, error) {
 	return c, nil
 }
 
+// parseLegacyWebhooks decodes webhooks.json content, {"<url>": {"token":
+// "...", "secret": "..."}} where a value may also be a plain string (the
+// token): legacy-format webhooks with the default settings and the ids
+// their URLs give, in URL order. Blank content holds none.
+func parseLegacyWebhooks(file string, data []byte) ([]Webhook, error) {
+	hooks := []Webhook{}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return hooks, nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	for _, u := range slices.Sorted(maps.Keys(raw)) {
+		w := DefaultWebhook()
+		w.URL = u
+		w.ID = IDFromURL(u)
+		if err := json.Unmarshal(raw[u], &w.Token); err != nil {
+			var v struct{ Token, Secret string }
+			if err := json.Unmarshal(raw[u], &v); err != nil {
+				return nil, fmt.Errorf("%s: webhook %q: want a token string or {\"token\": ..., \"secret\": ...}: %w", file, redactURL(u), err)
+			}
+			w.Token, w.Secret = v.Token, v.Secret
+		}
+		hooks = append(hooks, w)
+	}
+	return hooks, nil
+}
+
+// readBlank reads a file; a missing one reads as empty.
+func readBlank(file string) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return data, err
+}
+
 // readJSON decodes a JSON file into v; a missing or blank file leaves v as is.
 func readJSON(file string, v any) error {
-	data, err := os.ReadFile(file)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && strings.TrimSpace(string(data)) == "") {
-		return nil
-	}
-	if err != nil {
+	data, err := readBlank(file)
+	if err != nil || len(bytes.TrimSpace(data)) == 0 {
 		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
