@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of gluster-eventing and Gluster's glustereventsd,
 # one run, numbers printed with ratios (a report, no pass/fail). As root:
-#   sudo bash scripts/bench.sh                 # full run, about 5-6 minutes
-#   sudo bash scripts/bench.sh -quick          # smoke run, about a minute
-#   sudo bash scripts/bench.sh -json out.json  # also write the results
-#   sudo bash scripts/bench.sh -h              # every flag (counts, durations, -only, -repeat)
+#   bash scripts/bench.sh                 # full run, about 5-6 minutes
+#   bash scripts/bench.sh -quick          # smoke run, about a minute
+#   bash scripts/bench.sh -json out.json  # also write the results
+#   bash scripts/bench.sh -h              # every flag (counts, durations, -only, -repeat)
 # Each scenario runs in its own network and mount namespace (the daemons
 # bind UDP 55555 there, never on the host), with /var/lib/glusterd,
 # /var/log/glusterfs and /run bind-mounted from temp dirs under /var/tmp.
