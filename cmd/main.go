@@ -89,6 +89,9 @@ func NewParser(prog Program, cli *CLI, stdout, stderr io.Writer, exit func(int))
 }
 
 func (env *Env) run(args []string) (code int) {
+	if env.Prog == ProgPeerHelper {
+		return env.runPeer(args) // only the node actions: see peer.go
+	}
 	args = env.translateArgs(args)
 	noArgs := len(args) == 0
 	if noArgs {
@@ -156,7 +159,7 @@ func description(p Program) string {
 	case ProgLegacyAPI:
 		return "Manage Gluster eventing webhooks and config (gluster-eventing, gluster-eventsapi compatible)."
 	case ProgPeerHelper:
-		return "Node-side half of gluster-eventing's cluster commands, run by glusterd's system:: execute (for now the whole command line; its node-* commands come with cluster sync)."
+		return "Node-side half of gluster-eventing's cluster commands, run by glusterd's system:: execute on every node: node actions only, one JSON reply per line, always exit status 0."
 	}
 	return "Gluster eventing: lossless intake of Gluster events, durable journal, webhooks, local HTTP API."
 }

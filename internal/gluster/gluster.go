@@ -83,21 +83,101 @@ func parsePoolList(b []byte) ([]Peer, error) {
 	return peers, nil
 }
 
+// RunError is a gluster command that exited non-zero (or could not run).
+// Output is what it printed on stdout and stderr, trimmed: the gluster CLI
+// prints most failures ("Connection failed. Please check if gluster daemon
+// is operational.", "Commit failed on HOST. Error: ...", "Another
+// transaction is in progress ...") on one of them.
+type RunError struct {
+	Args   []string // after the --mode=script (and --xml) options
+	Output string
+	Err    error // an *exec.ExitError, exec.ErrNotFound, a context error, ...
+}
+
+func (e *RunError) Error() string {
+	if e.Output == "" {
+		return fmt.Sprintf("gluster %s: %v", strings.Join(e.Args, " "), e.Err)
+	}
+	return fmt.Sprintf("gluster %s: %v: %s", strings.Join(e.Args, " "), e.Err, e.Output)
+}
+
+func (e *RunError) Unwrap() error { return e.Err }
+
+// Execute runs "gluster system:: execute NAME ARGS...": glusterd runs
+// <libexec>/peer_NAME ARGS... on every connected node, this one first, and
+// the CLI prints each node's stdout lines, which Execute returns as they
+// are. A "--" goes before the arguments, so that the gluster CLI does not
+// take an argument such as "--force" for its own option; peer_NAME gets it
+// as its first argument. glusterd skips nodes whose glusterd is down
+// without saying so: compare with PoolList.
+func (c *CLI) Execute(ctx context.Context, name string, args ...string) ([]byte, error) {
+	argv := []string{"system::", "execute", name}
+	if len(args) > 0 {
+		argv = append(append(argv, "--"), args...)
+	}
+	return c.exec(ctx, false, argv...)
+}
+
+// CopyFile runs "gluster system:: copy file PATH": glusterd copies
+// <workdir>/PATH from this node to the same path on every connected peer.
+// The peers write it in place (not atomically) and need its directory to
+// exist already; a failure on one peer is an error naming it ("Commit
+// failed on HOST. Error: Unable to open ...").
+func (c *CLI) CopyFile(ctx context.Context, path string) error {
+	_, err := c.exec(ctx, false, "system::", "copy", "file", path)
+	return err
+}
+
+// UUID returns this node's glusterd UUID ("gluster system:: uuid get").
+func (c *CLI) UUID(ctx context.Context) (string, error) {
+	out, err := c.run(ctx, "system::", "uuid", "get")
+	if err != nil {
+		return "", err
+	}
+	var o struct {
+		cliOutput
+		UUID string `xml:"uuidGenerate>uuid"`
+	}
+	if err := xml.Unmarshal(out, &o); err != nil {
+		return "", fmt.Errorf("gluster system:: uuid get: decoding XML: %w", err)
+	}
+	if o.OpRet != 0 {
+		return "", &OpError{Command: "system:: uuid get", Ret: o.OpRet, Errno: o.OpErrno, Msg: o.OpErrstr}
+	}
+	if o.UUID == "" {
+		return "", errors.New("gluster system:: uuid get: no uuid in the answer")
+	}
+	return o.UUID, nil
+}
+
 func (c *CLI) run(ctx context.Context, args ...string) ([]byte, error) {
+	return c.exec(ctx, true, args...)
+}
+
+// exec runs gluster --mode=script [--xml] args... and returns its stdout;
+// a failure is a *RunError.
+func (c *CLI) exec(ctx context.Context, asXML bool, args ...string) ([]byte, error) {
 	path := c.Path
 	if path == "" {
 		path = "gluster"
 	}
-	cmd := exec.CommandContext(ctx, path, append([]string{"--mode=script", "--xml"}, args...)...)
+	opts := []string{"--mode=script"}
+	if asXML {
+		opts = append(opts, "--xml")
+	}
+	cmd := exec.CommandContext(ctx, path, append(opts, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return nil, fmt.Errorf("gluster %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		return nil, fmt.Errorf("gluster %s: %w", strings.Join(args, " "), err)
+		msg := strings.TrimSpace(stderr.String())
+		if o := strings.TrimSpace(string(out)); o != "" {
+			msg = strings.TrimSpace(o + "\n" + msg)
+		}
+		return out, &RunError{Args: args, Output: msg, Err: err}
 	}
 	return out, nil
 }
