@@ -144,22 +144,13 @@ func ImportLegacy(eventsDir string) (*Cluster, error) {
 		return nil, err
 	}
 
-	file = filepath.Join(eventsDir, "config.json")
-	var settings map[string]json.RawMessage
-	if err := readJSON(file, &settings); err != nil {
+	settings, err := legacySettings(eventsDir)
+	if err != nil {
 		return nil, err
 	}
-	for _, key := range LegacyKeys() {
-		raw, ok := settings[key]
-		if !ok || string(raw) == "null" {
-			continue
-		}
-		var text string
-		if json.Unmarshal(raw, &text) != nil {
-			text = string(raw) // a number or a bool
-		}
-		if _, _, err := c.Set(key, text); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+	for _, s := range settings {
+		if _, _, err := c.Set(s.key, s.value); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(eventsDir, "config.json"), err)
 		}
 	}
 
@@ -167,6 +158,30 @@ func ImportLegacy(eventsDir string) (*Cluster, error) {
 		return nil, fmt.Errorf("import from %s: %w", eventsDir, err)
 	}
 	return c, nil
+}
+
+type legacySetting struct{ key, value string }
+
+// legacySettings reads the legacy keys that eventsDir/config.json sets, in
+// LegacyKeys order, as text ("INFO", "55555", "false").
+func legacySettings(eventsDir string) ([]legacySetting, error) {
+	var raw map[string]json.RawMessage
+	if err := readJSON(filepath.Join(eventsDir, "config.json"), &raw); err != nil {
+		return nil, err
+	}
+	var out []legacySetting
+	for _, key := range LegacyKeys() {
+		v, ok := raw[key]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		var text string
+		if json.Unmarshal(v, &text) != nil {
+			text = string(v) // a number or a bool
+		}
+		out = append(out, legacySetting{key, text})
+	}
+	return out, nil
 }
 
 // parseLegacyWebhooks decodes webhooks.json content, {"<url>": {"token":

@@ -86,3 +86,70 @@ func MirrorDrift(eventsDir string, c *Cluster) (bool, error) {
 	}
 	return false, nil
 }
+
+// Adoption is one change AdoptLegacy made.
+type Adoption struct {
+	// What is "added", "updated" or "removed" for a webhook, "set" for a
+	// legacy key.
+	What string `json:"what"`
+	// URL is the webhook's URL, redacted; Key the legacy key.
+	URL   string `json:"url,omitempty"`
+	Key   string `json:"key,omitempty"`
+	Value string `json:"value,omitempty"`
+}
+
+// AdoptLegacy makes c hold what Gluster's files in eventsDir say: the
+// webhooks of webhooks.json (added as legacy webhooks, their token and
+// secret updated, and those it no longer lists removed) and the keys of
+// config.json. It returns what it changed; none when the files agree with
+// c. A missing webhooks.json changes no webhook.
+func (c *Cluster) AdoptLegacy(eventsDir string) ([]Adoption, error) {
+	legacy, err := ImportLegacy(eventsDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Adoption
+	if _, err := os.Stat(filepath.Join(eventsDir, LegacyWebhooksFile)); err == nil {
+		listed := map[string]bool{}
+		for _, lw := range legacy.Webhooks {
+			listed[lw.URL] = true
+			w := c.Webhook(lw.URL)
+			switch {
+			case w == nil:
+				c.Webhooks = append(c.Webhooks, lw)
+				out = append(out, Adoption{What: "added", URL: redactURL(lw.URL)})
+			case w.Token != lw.Token || w.Secret != lw.Secret:
+				w.Token, w.Secret = lw.Token, lw.Secret
+				if w.Secret != "" && w.Format == FormatStandard {
+					// A JWT secret means glustereventsd's body.
+					w.Format, w.SigningSecret = FormatLegacy, ""
+				}
+				out = append(out, Adoption{What: "updated", URL: redactURL(lw.URL)})
+			}
+		}
+		kept := c.Webhooks[:0]
+		for _, w := range c.Webhooks {
+			if listed[w.URL] {
+				kept = append(kept, w)
+			} else {
+				out = append(out, Adoption{What: "removed", URL: redactURL(w.URL)})
+			}
+		}
+		c.Webhooks = kept
+	}
+	settings, err := legacySettings(eventsDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range settings {
+		changed, _, err := c.Set(s.key, s.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(eventsDir, "config.json"), err)
+		}
+		if changed {
+			v, _ := c.Get(s.key)
+			out = append(out, Adoption{What: "set", Key: s.key, Value: v})
+		}
+	}
+	return out, nil
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
@@ -121,5 +123,42 @@ func TestOriginRoundTrip(t *testing.T) {
 	got, err := LoadCluster(path)
 	if err != nil || got.Origin != c.Origin || got.Generation != 4 {
 		t.Errorf("loaded %+v, %v", got, err)
+	}
+}
+
+func TestAdoptLegacy(t *testing.T) {
+	dir := t.TempDir()
+	c := mirrorCluster() // b.example (tok-b), a.example (jwt-secret)
+	c.Webhooks[0].Format = FormatStandard
+	c.Webhooks[0].SigningSecret = testSigningSecret
+	// Someone edited Gluster's files: b's token changed, a removed, c added,
+	// and config.json sets the port.
+	os.WriteFile(filepath.Join(dir, LegacyWebhooksFile), []byte(`{"http://b.example/hook": {"token": "tok-b2", "secret": ""}, "http://c.example/": "plain-token"}`), 0o600)
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"port": 24009, "log-level": "INFO"}`), 0o600)
+	got, err := c.AdoptLegacy(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Adoption{
+		{What: "updated", URL: "http://b.example/hook"},
+		{What: "added", URL: "http://c.example/"},
+		{What: "removed", URL: "https://a.example/%C3%BC?x=REDACTED"},
+		{What: "set", Key: "port", Value: "24009"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("adoptions (-want +got):\n%s", diff)
+	}
+	if len(c.Webhooks) != 2 || c.Webhooks[0].Token != "tok-b2" || c.Webhooks[0].Format != FormatStandard || c.Webhooks[1].Token != "plain-token" || c.Port != 24009 {
+		t.Errorf("after adoption: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Error(err)
+	}
+	// Adopting again changes nothing.
+	if again, err := c.AdoptLegacy(dir); err != nil || len(again) != 0 {
+		t.Errorf("second adoption: %v, %v", again, err)
+	}
+	if drift, _ := MirrorDrift(dir, c); drift {
+		t.Error("drift after adopting the file")
 	}
 }
