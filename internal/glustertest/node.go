@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gluster/gluster-eventing/internal/config"
 )
 
 // Config describes one node. The zero value is a node "node1" at
@@ -64,10 +66,22 @@ type Node struct {
 	netns    string // "net:[inode]" of the node
 	glusterd *Proc
 	procs    []*Proc
-	own      sync.Map // PIDs of holder and procs (exec.Cmd children)
-	reaper   *reaper
+	own      *sync.Map // PIDs of exec.Cmd children (holder, procs, Run): the reaper leaves them alone
+	reaper   *reaper   // nil for a cluster's nodes: the cluster has one for all
+	binds    []bind    // private dirs: host path -> path inside the node
 	stopped  bool
+
+	// Set for a cluster's nodes (cluster.go).
+	cluster  *Cluster
+	index    int          // 1-based
+	program  string       // the PeerProgram
+	nodeCfg  *config.Node // the node config written for the node, nil if none
+	daemon   *Proc        // the last StartDaemon
+	extraLog []string     // host paths of further logs to show on failure
 }
+
+// bind is one private bind mount of a node: host path src over dst.
+type bind struct{ src, dst string }
 
 // Proc is a process started inside a node.
 type Proc struct {
@@ -141,23 +155,34 @@ func startProc(name, logPath string, cmd *exec.Cmd) (*Proc, error) {
 	return p, nil
 }
 
-// holderScript runs as the node's holder: it is already in the new network,
-// mount and UTS namespaces (unshare), sets them up and then becomes
-// "sleep infinity". Mounts are private, so nothing propagates to the host;
-// they vanish with the namespace's last process.
+// holderScript runs as the node's holder: it is already in the node's
+// network namespace and in new mount and UTS namespaces (unshare), sets
+// them up and then becomes "sleep infinity". Mounts are private, so
+// nothing propagates to the host; they vanish with the namespace's last
+// process. GT_OWN_LINK: the node makes its own eth0 (a veth pair whose
+// other end stays in the namespace too); a cluster's nodes get theirs from
+// the cluster, plugged into its bridge. GT_BINDS: further "src<TAB>dst"
+// lines, dst created if missing.
 const holderScript = `set -e
 hostname "$GT_NAME"
 ip link set lo up
-ip link add eth0 type veth peer name eth0-peer
-ip link set eth0-peer up
-ip addr add "$GT_ADDR/$GT_PLEN" dev eth0
-ip link set eth0 up
+if [ -n "$GT_OWN_LINK" ]; then
+	ip link add eth0 type veth peer name eth0-peer
+	ip link set eth0-peer up
+	ip addr add "$GT_ADDR/$GT_PLEN" dev eth0
+	ip link set eth0 up
+fi
 mount --bind "$GT_DIR/lib"           /var/lib/glusterd
 mount --bind "$GT_DIR/log"           /var/log/glusterfs
 mount --bind "$GT_DIR/run"           /run
 mount --bind "$GT_DIR/etc-glusterfs" /etc/glusterfs
 mount --bind "$GT_DIR/hosts"         /etc/hosts
 mount --bind "$GT_DIR/bricks"        "$GT_BRICKS"
+printf '%s\n' "$GT_BINDS" | while IFS='	' read -r src dst; do
+	[ -n "$src" ] || continue
+	[ -e "$dst" ] || mkdir -p "$dst"
+	mount --bind "$src" "$dst"
+done
 if [ -n "$GT_GSYNCD" ]; then mount --bind "$GT_DIR/gsyncd-stub" "$GT_GSYNCD"; fi
 echo $$ > "$GT_DIR/holder.ready.tmp"
 mv "$GT_DIR/holder.ready.tmp" "$GT_DIR/holder.ready"
@@ -182,23 +207,10 @@ func StartNode(t testing.TB, cfg Config) *Node {
 	reapOrphans(t)
 	root := cfg.Root
 	if root == "" {
-		var err error
-		if root, err = os.MkdirTemp("", rootPrefix+"*"); err != nil {
-			t.Fatal(err)
-		}
-		if err := writeOwner(root); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if t.Failed() {
-				t.Logf("real-Gluster state kept in %s", root)
-				return
-			}
-			os.RemoveAll(root)
-		})
+		root = tempRoot(t, rootPrefix+"*")
 	}
-	n := &Node{t: t, Name: cfg.Name, Addr: cfg.Addr, Dir: filepath.Join(root, cfg.Name), BrickRoot: filepath.Join(root, "bricks")}
-	if err := n.prepareDirs(cfg); err != nil {
+	n := newNode(t, cfg.Name, cfg.Addr, root, &sync.Map{})
+	if err := n.prepareDirs(cfg.Hosts); err != nil {
 		t.Fatalf("preparing %s: %v", n.Name, err)
 	}
 	acquireSubreaper()
@@ -209,42 +221,114 @@ func StartNode(t testing.TB, cfg Config) *Node {
 			n.logLogs()
 		}
 	})
-
 	holder := exec.Command("unshare", "--net", "--mount", "--uts", "--propagation", "private", "--",
 		"/bin/sh", "-c", holderScript)
-	holder.Dir = "/"
-	holder.Env = []string{"PATH=" + cleanPath, "LANG=C.UTF-8", "GT_NAME=" + n.Name, "GT_ADDR=" + n.Addr,
-		"GT_PLEN=" + strconv.Itoa(cfg.PrefixLen), "GT_DIR=" + n.Dir, "GT_BRICKS=" + n.BrickRoot}
-	if !cfg.GeoRep {
+	if err := n.startHolder(holder, cfg.PrefixLen, cfg.GeoRep, true); err != nil {
+		t.Fatal(err)
+	}
+	n.reaper = startReaper(func(pid int) bool { _, ok := n.own.Load(pid); return ok })
+	n.StartGlusterd()
+	return n
+}
+
+// tempRoot makes a new directory under os.TempDir() for nodes' state,
+// removed when the test passes and kept (its path logged) when it fails.
+func tempRoot(t testing.TB, pattern string) string {
+	t.Helper()
+	root, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeOwner(root); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("real-Gluster state kept in %s", root)
+			return
+		}
+		os.RemoveAll(root)
+	})
+	return root
+}
+
+// newNode returns a node (not started) named name at addr, with its
+// directory under root and the standard private dirs.
+func newNode(t testing.TB, name, addr, root string, own *sync.Map) *Node {
+	n := &Node{t: t, Name: name, Addr: addr, Dir: filepath.Join(root, name), BrickRoot: filepath.Join(root, "bricks"), own: own}
+	n.binds = []bind{
+		{filepath.Join(n.Dir, "lib"), "/var/lib/glusterd"},
+		{filepath.Join(n.Dir, "log"), "/var/log/glusterfs"},
+		{filepath.Join(n.Dir, "run"), "/run"},
+		{filepath.Join(n.Dir, "etc-glusterfs"), "/etc/glusterfs"},
+		{filepath.Join(n.Dir, "hosts"), "/etc/hosts"},
+		{filepath.Join(n.Dir, "bricks"), n.BrickRoot},
+	}
+	return n
+}
+
+// startHolder starts the holder (a command ending in sh -c holderScript)
+// and waits until it has set the node up. extra are the binds after the
+// standard ones (n.binds[6:]).
+func (n *Node) startHolder(cmd *exec.Cmd, prefixLen int, geoRep, ownLink bool) error {
+	cmd.Dir = "/"
+	cmd.Env = []string{"PATH=" + cleanPath, "LANG=C.UTF-8", "GT_NAME=" + n.Name, "GT_ADDR=" + n.Addr,
+		"GT_PLEN=" + strconv.Itoa(prefixLen), "GT_DIR=" + n.Dir, "GT_BRICKS=" + n.BrickRoot}
+	if ownLink {
+		cmd.Env = append(cmd.Env, "GT_OWN_LINK=1")
+	}
+	var binds strings.Builder
+	for _, b := range n.binds[6:] {
+		binds.WriteString(b.src + "\t" + b.dst + "\n")
+	}
+	cmd.Env = append(cmd.Env, "GT_BINDS="+binds.String())
+	if !geoRep {
 		if gsyncd := gsyncdPath(); gsyncd != "" {
-			holder.Env = append(holder.Env, "GT_GSYNCD="+gsyncd)
+			cmd.Env = append(cmd.Env, "GT_GSYNCD="+gsyncd)
 		}
 	}
 	var err error
-	if n.holder, err = startProc("holder", filepath.Join(n.Dir, "holder.log"), holder); err != nil {
-		t.Fatal(err)
+	if n.holder, err = startProc("holder", filepath.Join(n.Dir, "holder.log"), cmd); err != nil {
+		return err
 	}
 	n.own.Store(n.holder.PID(), true)
 	if err := waitUntil(10*time.Second, n.holder, func() bool {
 		_, err := os.Stat(filepath.Join(n.Dir, "holder.ready"))
 		return err == nil
 	}); err != nil {
-		t.Fatalf("%s: holder not ready: %v\n%s", n.Name, err, readFile(n.holder.Log))
+		return fmt.Errorf("%s: holder not ready: %v\n%s", n.Name, err, readFile(n.holder.Log))
 	}
 	if n.netns, err = os.Readlink(fmt.Sprintf("/proc/%d/ns/net", n.holder.PID())); err != nil {
-		t.Fatalf("%s: holder's netns: %v", n.Name, err)
+		return fmt.Errorf("%s: holder's netns: %w", n.Name, err)
 	}
 	if self, _ := os.Readlink("/proc/self/ns/net"); self == n.netns {
-		t.Fatalf("%s: holder is in the test's own network namespace", n.Name)
+		return fmt.Errorf("%s: holder is in the test's own network namespace", n.Name)
 	}
-	n.reaper = startReaper(func(pid int) bool { _, ok := n.own.Load(pid); return ok })
 	os.WriteFile(filepath.Join(n.Dir, "holder.pid"), []byte(strconv.Itoa(n.holder.PID())+"\n"), 0o644)
 	os.WriteFile(filepath.Join(n.Dir, "netns"), []byte(n.netns+"\n"), 0o644)
-	n.StartGlusterd()
-	return n
+	return nil
 }
 
-func (n *Node) prepareDirs(cfg Config) error {
+// HostPath returns the path on the host (in the test process) of path
+// inside the node: a file under a private dir of the node (/var/lib/glusterd,
+// /run, /var/log/glusterfs, /etc/glusterfs, the brick root, a cluster's
+// NodeDirs, ...) lives under Dir; any other path is shared and returned
+// as is.
+func (n *Node) HostPath(path string) string {
+	path = filepath.Clean(path)
+	best := -1
+	for i, b := range n.binds {
+		if (path == b.dst || strings.HasPrefix(path, b.dst+"/")) && (best < 0 || len(b.dst) > len(n.binds[best].dst)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return path
+	}
+	return n.binds[best].src + strings.TrimPrefix(path, n.binds[best].dst)
+}
+
+func (n *Node) prepareDirs(hostLines []string) error {
 	if err := os.RemoveAll(n.Dir); err != nil {
 		return err
 	}
@@ -275,28 +359,81 @@ func (n *Node) prepareDirs(cfg Config) error {
 		return err
 	}
 	hosts := "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" + n.Addr + " " + n.Name + "\n"
-	for _, h := range cfg.Hosts {
+	for _, h := range hostLines {
 		hosts += h + "\n"
 	}
 	return os.WriteFile(filepath.Join(n.Dir, "hosts"), []byte(hosts), 0o644)
 }
 
 // StartGlusterd starts glusterd -N in the node and waits until its CLI
-// answers.
+// answers; in a cluster, also until the pool has reconnected (see
+// Cluster.WaitConnected). It does nothing if glusterd runs.
 func (n *Node) StartGlusterd() {
 	n.t.Helper()
-	if n.glusterd != nil && !n.glusterd.Exited() {
+	if n.GlusterdRunning() {
 		return
 	}
+	n.spawnGlusterd()
+	if err := n.waitGlusterd(); err != nil {
+		n.t.Fatal(err)
+	}
+	if n.cluster != nil {
+		n.cluster.WaitConnected()
+	}
+}
+
+func (n *Node) spawnGlusterd() {
+	n.t.Helper()
 	os.Remove(filepath.Join(n.Dir, "run", "glusterd.socket"))
 	n.glusterd = n.Start("glusterd-stdout", nil, "glusterd", "-N", "-p", "/run/glusterd.pid", "--log-level", "INFO")
+}
+
+// waitGlusterd waits until the CLI of the glusterd spawnGlusterd started
+// answers.
+func (n *Node) waitGlusterd() error {
 	ready := func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return n.Command(ctx, nil, "gluster", "--mode=script", "--timeout=5", "pool", "list").Run() == nil
 	}
 	if err := waitUntil(60*time.Second, n.glusterd, ready); err != nil {
-		n.t.Fatalf("%s: glusterd not ready: %v\n%s", n.Name, err, tail(readFile(filepath.Join(n.Dir, "log", "glusterd.log")), 60))
+		return fmt.Errorf("%s: glusterd not ready: %v\n%s", n.Name, err, tail(readFile(filepath.Join(n.Dir, "log", "glusterd.log")), 60))
+	}
+	return nil
+}
+
+// GlusterdRunning reports whether the node's glusterd runs.
+func (n *Node) GlusterdRunning() bool { return n.glusterd != nil && !n.glusterd.Exited() }
+
+// StopGlusterd stops the node's glusterd with SIGTERM (SIGKILL after 15 s)
+// and waits until it has exited; its bricks and self-heal daemon keep
+// running, as with "systemctl stop glusterd". In a cluster it then waits
+// until the other nodes' pool lists show the node disconnected.
+func (n *Node) StopGlusterd() {
+	n.t.Helper()
+	if !n.GlusterdRunning() {
+		return
+	}
+	// glusterd exits with status 15 on SIGTERM.
+	var ee *exec.ExitError
+	if err := n.glusterd.Stop(15 * time.Second); err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 15) {
+		n.t.Logf("%s: glusterd: %v", n.Name, err)
+	}
+	if n.cluster != nil {
+		n.cluster.WaitConnected()
+	}
+}
+
+// KillGlusterd is StopGlusterd with SIGKILL (a crash).
+func (n *Node) KillGlusterd() {
+	n.t.Helper()
+	if !n.GlusterdRunning() {
+		return
+	}
+	_ = n.glusterd.Signal(syscall.SIGKILL)
+	<-n.glusterd.Done()
+	if n.cluster != nil {
+		n.cluster.WaitConnected()
 	}
 }
 
@@ -347,6 +484,26 @@ func (n *Node) Run(env []string, argv ...string) (string, error) {
 		err = fmt.Errorf("%s: %q: %w", n.Name, argv, err)
 	}
 	return out.String(), err
+}
+
+// Output runs argv in the node like Run, with stdout and stderr apart
+// (a command's --json on stdout, its notes on stderr).
+func (n *Node) Output(env []string, argv ...string) (stdout, stderr string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var o, e bytes.Buffer
+	cmd := n.Command(ctx, env, argv...)
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Start()
+	if err == nil {
+		n.own.Store(cmd.Process.Pid, true)
+		err = cmd.Wait()
+		n.own.Delete(cmd.Process.Pid)
+	}
+	if err != nil {
+		err = fmt.Errorf("%s: %q: %w", n.Name, argv, err)
+	}
+	return o.String(), e.String(), err
 }
 
 // MustRun is Run that fails the test on an error.
@@ -460,17 +617,33 @@ func (n *Node) PIDs() []int {
 }
 
 // Stop stops every process of the node by PID: SIGTERM, up to 5 s, then
-// SIGKILL. The namespaces and mounts vanish with the last process. Stop is
+// SIGKILL. The namespaces and mounts vanish with the last process (a
+// cluster's named network namespaces go with the cluster). Stop is
 // idempotent; StartNode registers it as a cleanup.
 func (n *Node) Stop() {
-	if n.stopped {
-		return
-	}
-	n.stopped = true
-	pids := n.PIDs()
-	for _, p := range append([]*Proc{n.holder}, n.procs...) {
-		if p != nil && !p.Exited() {
-			pids = append(pids, p.PID())
+	stopNodes(n.t, []*Node{n})
+}
+
+// stopNodes stops the nodes at once (see Stop).
+func stopNodes(t testing.TB, nodes []*Node) {
+	var pids []int
+	var procs []*Proc
+	var live []*Node
+	for _, n := range nodes {
+		if n.stopped || n.holder == nil {
+			n.stopped = true
+			continue
+		}
+		n.stopped = true
+		live = append(live, n)
+		pids = append(pids, n.PIDs()...)
+		for _, p := range append([]*Proc{n.holder}, n.procs...) {
+			if p != nil {
+				procs = append(procs, p)
+				if !p.Exited() {
+					pids = append(pids, p.PID())
+				}
+			}
 		}
 	}
 	pids = uniq(pids)
@@ -484,7 +657,7 @@ func (n *Node) Stop() {
 			break
 		}
 		if time.Now().After(deadline) {
-			n.t.Logf("%s: SIGKILL to %v after 5 s", n.Name, left)
+			t.Logf("SIGKILL to %v after 5 s", left)
 			for _, pid := range left {
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
@@ -492,23 +665,24 @@ func (n *Node) Stop() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// Anything that got into the namespace meanwhile (a brick being
+	// Anything that got into a namespace meanwhile (a brick being
 	// started) goes too.
-	for _, pid := range n.PIDs() {
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-	for _, p := range append([]*Proc{n.holder}, n.procs...) {
-		if p == nil {
-			continue
+	for _, n := range live {
+		for _, pid := range n.PIDs() {
+			syscall.Kill(pid, syscall.SIGKILL)
 		}
+	}
+	for _, p := range procs {
 		select {
 		case <-p.done:
 		case <-time.After(5 * time.Second):
-			n.t.Errorf("%s: %s (pid %d) not reaped", n.Name, p.Name, p.PID())
+			t.Errorf("%s (pid %d) not reaped", p.Name, p.PID())
 		}
 	}
-	if n.reaper != nil {
-		n.reaper.close()
+	for _, n := range live {
+		if n.reaper != nil {
+			n.reaper.close()
+		}
 	}
 }
 
@@ -522,6 +696,12 @@ func (n *Node) logLogs() {
 		{filepath.Join(n.Dir, "log", "glusterd.log"), 150},
 		{filepath.Join(n.Dir, "log", "cmd_history.log"), 50},
 		{filepath.Join(n.Dir, "log", "glustershd.log"), 40},
+	}
+	for _, path := range n.extraLog {
+		logs = append(logs, struct {
+			path  string
+			lines int
+		}{path, 200})
 	}
 	for _, p := range n.procs {
 		logs = append(logs, struct {
