@@ -24,52 +24,32 @@ type Globals struct {
 }
 
 // CLI is the whole command tree. Every command of the product is here from
-// the start; those not built yet say so with exit code 12.
+// the start; one not built yet says so with exit code 12.
 type CLI struct {
 	Globals
 
 	Daemon  DaemonCmd  `cmd:"" help:"Run the event daemon in the foreground (the glustereventsd alias runs this)." group:"Daemon"`
-	Start   StartCmd   `cmd:"" help:"Start the daemon on every peer." group:"Daemon"`
-	Stop    StopCmd    `cmd:"" help:"Stop the daemon on every peer." group:"Daemon"`
-	Restart RestartCmd `cmd:"" help:"Restart the daemon on every peer." group:"Daemon"`
-	Reload  ReloadCmd  `cmd:"" help:"Reload the configuration of the local daemon; returns when applied." group:"Daemon"`
-	Status  StatusCmd  `cmd:"" help:"Show the daemon's status, counters and webhook health." group:"Daemon"`
+	Start   StartCmd   `cmd:"" help:"Start the daemon on every node." group:"Daemon"`
+	Stop    StopCmd    `cmd:"" help:"Stop the daemon on every node." group:"Daemon"`
+	Restart RestartCmd `cmd:"" help:"Restart the daemon on every node." group:"Daemon"`
+	Reload  ReloadCmd  `cmd:"" help:"Reload the daemon of every node (--local: this node's); returns when applied." group:"Daemon"`
+	Status  StatusCmd  `cmd:"" help:"Show every node's daemon, config generation and webhook health (--local: this node's in detail)." group:"Daemon"`
 
-	WebhookAdd  WebhookAddCmd  `cmd:"" help:"Add a webhook." group:"Webhooks"`
-	WebhookMod  WebhookModCmd  `cmd:"" help:"Change a webhook's settings." group:"Webhooks"`
-	WebhookDel  WebhookDelCmd  `cmd:"" help:"Delete a webhook." group:"Webhooks"`
+	WebhookAdd  WebhookAddCmd  `cmd:"" help:"Add a webhook, on every node." group:"Webhooks"`
+	WebhookMod  WebhookModCmd  `cmd:"" help:"Change a webhook's settings, on every node." group:"Webhooks"`
+	WebhookDel  WebhookDelCmd  `cmd:"" help:"Delete a webhook, on every node." group:"Webhooks"`
 	WebhookList WebhookListCmd `cmd:"" help:"List webhooks (secrets redacted)." group:"Webhooks"`
-	WebhookTest WebhookTestCmd `cmd:"" help:"Send a test event to a webhook and report the HTTP status." group:"Webhooks"`
+	WebhookTest WebhookTestCmd `cmd:"" help:"Send a test event to a webhook from every node and report the HTTP status." group:"Webhooks"`
 
 	WebhookDeadLetters WebhookDeadLettersCmd `cmd:"" name:"webhook-dead-letters" help:"List the events a webhook gave up on, on this node." group:"Webhooks"`
 	WebhookReplay      WebhookReplayCmd      `cmd:"" help:"Send a webhook's events again, from a seq or time or its dead letters, on this node." group:"Webhooks"`
 
 	ConfigGet   ConfigGetCmd   `cmd:"" help:"Show config values (log-level, port, disable-events-log)." group:"Config"`
-	ConfigSet   ConfigSetCmd   `cmd:"" help:"Set a config value." group:"Config"`
-	ConfigReset ConfigResetCmd `cmd:"" help:"Reset a config value (or all) to the default." group:"Config"`
-	Sync        SyncCmd        `cmd:"" help:"Push the cluster config to every peer and reload them." group:"Config"`
+	ConfigSet   ConfigSetCmd   `cmd:"" help:"Set a config value, on every node." group:"Config"`
+	ConfigReset ConfigResetCmd `cmd:"" help:"Reset a config value (or all) to the default, on every node." group:"Config"`
+	Sync        SyncCmd        `cmd:"" help:"Make every node's cluster config this node's and reload every daemon." group:"Config"`
 
 	Emit    EmitCmd    `cmd:"" help:"Send a Gluster event datagram to the local daemon." group:"Tools"`
 	Listen  ListenCmd  `cmd:"" help:"Print the event datagrams arriving on a UDP address (no daemon needed)." group:"Tools"`
 	Version VersionCmd `cmd:"" help:"Print the version." group:"Tools"`
 }
-
-// StartCmd starts the daemon cluster-wide.
-type StartCmd struct{}
-
-func (c *StartCmd) Run() error { return notImplemented("start") }
-
-// StopCmd stops the daemon cluster-wide.
-type StopCmd struct{}
-
-func (c *StopCmd) Run() error { return notImplemented("stop") }
-
-// RestartCmd restarts the daemon cluster-wide.
-type RestartCmd struct{}
-
-func (c *RestartCmd) Run() error { return notImplemented("restart") }
-
-// SyncCmd pushes the cluster config to every peer.
-type SyncCmd struct{}
-
-func (c *SyncCmd) Run() error { return notImplemented("sync") }

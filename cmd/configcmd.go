@@ -14,10 +14,15 @@ type ConfigGetCmd struct {
 }
 
 func (c *ConfigGetCmd) Run(env *Env, g *Globals) error {
-	cl, err := loadCluster(g)
+	node, err := loadNode(g)
 	if err != nil {
 		return err
 	}
+	cl, err := clusterOf(node)
+	if err != nil {
+		return err
+	}
+	env.warnDivergent(node)
 	names := config.LegacyKeys()
 	if c.Name != "" {
 		names = []string{c.Name}
@@ -62,7 +67,7 @@ type ConfigSetCmd struct {
 
 func (c *ConfigSetCmd) Run(env *Env, g *Globals) error {
 	restart := false
-	err := changeCluster(env, g, func(cl *config.Cluster) error {
+	err := changeCluster(env, g, change{done: "config updated", syncFailed: ExitConfigSyncFailed, fn: func(cl *config.Cluster) error {
 		changed, r, err := cl.Set(c.Name, c.Value)
 		if err != nil {
 			return configErr(err)
@@ -72,7 +77,7 @@ func (c *ConfigSetCmd) Run(env *Env, g *Globals) error {
 		}
 		restart = r
 		return nil
-	}, "config updated", nil)
+	}})
 	if err == nil && restart {
 		fmt.Fprintf(env.Stderr, "%s: note: %s is kept for gluster-eventsapi compatibility; the daemon listens on the node config's \"listen\" addresses, and Gluster's C emitters always send to 55555\n", env.Prog, c.Name)
 	}
@@ -85,7 +90,7 @@ type ConfigResetCmd struct {
 }
 
 func (c *ConfigResetCmd) Run(env *Env, g *Globals) error {
-	return changeCluster(env, g, func(cl *config.Cluster) error {
+	return changeCluster(env, g, change{done: "config reset", syncFailed: ExitConfigSyncFailed, fn: func(cl *config.Cluster) error {
 		changed, err := cl.Reset(c.Name)
 		if err != nil {
 			return configErr(err)
@@ -94,7 +99,7 @@ func (c *ConfigResetCmd) Run(env *Env, g *Globals) error {
 			return errorf(ExitNoChange, "%s is already the default", c.Name)
 		}
 		return nil
-	}, "config reset", nil)
+	}})
 }
 
 func configErr(err error) error {

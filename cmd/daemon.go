@@ -9,6 +9,7 @@ import (
 
 	"github.com/gluster/gluster-eventing/daemon"
 	"github.com/gluster/gluster-eventing/internal/api"
+	"github.com/gluster/gluster-eventing/internal/cluster"
 	"github.com/gluster/gluster-eventing/internal/config"
 )
 
@@ -34,16 +35,28 @@ func (c *DaemonCmd) Run(env *Env, g *Globals) error {
 	return err
 }
 
-// ReloadCmd reloads the local daemon synchronously (systemd's ExecReload).
+// ReloadCmd reloads the daemon of every node, or with --local (systemd's
+// ExecReload) of this node, synchronously.
 type ReloadCmd struct {
 	Timeout time.Duration `help:"How long to wait for the daemon." default:"30s"`
+	Local   bool          `help:"Only this node's daemon (systemd's ExecReload= runs this)."`
 }
 
 func (c *ReloadCmd) Run(env *Env, g *Globals) error {
-	client, err := localClient(g)
+	node, err := loadNode(g)
 	if err != nil {
 		return err
 	}
+	if c.Local {
+		return c.local(env, g, node)
+	}
+	a := clusterAction{action: cluster.ActionReload, col: "reload", what: "reload"}
+	return env.onEveryNode(g, node, a, func() error { return c.local(env, g, node) })
+}
+
+// local reloads this node's daemon.
+func (c *ReloadCmd) local(env *Env, g *Globals, node *config.Node) error {
+	client := api.NewClient(node.APISocket)
 	client.Timeout = c.Timeout
 	res, err := client.Reload(env.Ctx)
 	if refused, ok := reloadRefused(err); ok {
@@ -97,14 +110,6 @@ func loadNode(g *Globals) (*config.Node, error) {
 		return nil, &Error{Code: ExitInvalidConfig, Err: err}
 	}
 	return n, nil
-}
-
-func localClient(g *Globals) (*api.Client, error) {
-	n, err := loadNode(g)
-	if err != nil {
-		return nil, err
-	}
-	return api.NewClient(n.APISocket), nil
 }
 
 // apiError gives an error of the local daemon's API its exit code and

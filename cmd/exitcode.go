@@ -71,8 +71,3 @@ func (e *Error) ExitCode() int { return int(e.Code) }
 func errorf(code ExitCode, format string, args ...any) *Error {
 	return &Error{Code: code, Err: fmt.Errorf(format, args...)}
 }
-
-func notImplemented(cmd string) error {
-	return &Error{Code: ExitNotImplemented, Err: fmt.Errorf("%s: not implemented yet", cmd),
-		Hints: []string{"see 'gluster-eventing --help' for the commands that work in this version"}}
-}

@@ -19,6 +19,8 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/gluster/gluster-eventing/internal/config"
 )
 
 // Program names the binary answers to; main.go picks one from argv[0].
@@ -61,6 +63,9 @@ type Env struct {
 	Stderr  io.Writer
 	Getenv  func(string) string
 	Version VersionInfo
+
+	// channelFor, if set, replaces the cluster channel (unit tests).
+	channelFor func(*config.Node) (clusterChannel, error)
 }
 
 // exitPanic carries kong's exit requests (after --help) out of Parse.

@@ -8,19 +8,54 @@ import (
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/api"
+	"github.com/gluster/gluster-eventing/internal/cluster"
 	"github.com/gluster/gluster-eventing/internal/config"
 )
 
-// StatusCmd shows the local daemon's status.
+// StatusCmd shows every node's daemon, or with --local this node's in
+// detail.
 type StatusCmd struct {
 	Timeout time.Duration `help:"How long to wait for the daemon." default:"10s"`
+	Local   bool          `help:"Only this node's daemon, in detail: intake counters, journal, webhook deliveries."`
+}
+
+// Help is the detail of status --help.
+func (c *StatusCmd) Help() string {
+	return "On a node of a Gluster cluster, one line per node: whether its glusterd answers (NODE STATUS), whether its daemon " +
+		"runs (UP, DOWN, NOT RESPONDING), the config generation it holds, its journal's last seq and how its webhooks are doing; " +
+		"nodes whose config differs from the newest are flagged. Exit status 4 when some daemons are not up, 3 when none is. " +
+		"Without a cluster, or with --local, this node's daemon in detail."
 }
 
 func (c *StatusCmd) Run(env *Env, g *Globals) error {
-	client, err := localClient(g)
+	node, err := loadNode(g)
 	if err != nil {
 		return err
 	}
+	if c.Local {
+		return c.local(env, g, node)
+	}
+	ch, err := env.channel(node)
+	if err == nil {
+		var rows []nodeResult
+		rows, err = env.runOnNodes(ch, clusterAction{action: cluster.ActionStatus, row: statusRow})
+		if err == nil || rows != nil {
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "%s: warning: %v\n", env.Prog, err)
+			}
+			return env.clusterStatus(g, node, rows)
+		}
+	}
+	if !errors.Is(err, cluster.ErrNoCluster) {
+		return fmt.Errorf("status of every node: %w", err)
+	}
+	env.noteLocal(err)
+	return c.local(env, g, node)
+}
+
+// local shows this node's daemon.
+func (c *StatusCmd) local(env *Env, g *Globals, node *config.Node) error {
+	client := api.NewClient(node.APISocket)
 	client.Timeout = c.Timeout
 	st, err := client.Status(env.Ctx)
 	if g.Legacy {
@@ -72,7 +107,7 @@ func printStatus(env *Env, st *api.Status) {
 			h.QueueDepth, h.Delivered, h.Failed, h.DeadLetters, lastAnswer(h))
 	}
 	w.Flush()
-	warnFailing(env.Stderr, env.Prog, st.Webhooks)
+	warnFailing(env.Stderr, env.Prog, "", st.Webhooks)
 }
 
 func parens(s string) string {

@@ -3,15 +3,17 @@ package cmd
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
 
-	"github.com/gluster/gluster-eventing/daemon"
 	"github.com/gluster/gluster-eventing/internal/api"
+	"github.com/gluster/gluster-eventing/internal/cluster"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
@@ -110,7 +112,7 @@ func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
 		return err
 	}
 	out := map[string]any{}
-	return changeCluster(env, g, func(cl *config.Cluster) error {
+	return changeCluster(env, g, change{done: "webhook added", extra: out, syncFailed: ExitWebhookSyncFailed, fn: func(cl *config.Cluster) error {
 		if cl.Webhook(c.URL) != nil {
 			return errorf(ExitWebhookExists, "webhook %s already exists", config.RedactURL(c.URL))
 		}
@@ -128,7 +130,7 @@ func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
 		}
 		cl.Webhooks = append(cl.Webhooks, w)
 		return nil
-	}, "webhook added", out)
+	}})
 }
 
 // signStandard gives a standard webhook without a signing secret a new
@@ -159,7 +161,7 @@ func (c *WebhookModCmd) Run(env *Env, g *Globals) error {
 		return err
 	}
 	out := map[string]any{}
-	return changeCluster(env, g, func(cl *config.Cluster) error {
+	return changeCluster(env, g, change{done: "webhook modified", extra: out, syncFailed: ExitWebhookSyncFailed, fn: func(cl *config.Cluster) error {
 		w := cl.Find(c.Ref)
 		if w == nil {
 			return missingWebhook(c.Ref)
@@ -174,7 +176,7 @@ func (c *WebhookModCmd) Run(env *Env, g *Globals) error {
 		}
 		c.apply(w)
 		return signStandard(w, out)
-	}, "webhook modified", out)
+	}})
 }
 
 // WebhookDelCmd deletes a webhook.
@@ -183,12 +185,12 @@ type WebhookDelCmd struct {
 }
 
 func (c *WebhookDelCmd) Run(env *Env, g *Globals) error {
-	return changeCluster(env, g, func(cl *config.Cluster) error {
+	return changeCluster(env, g, change{done: "webhook deleted", syncFailed: ExitWebhookSyncFailed, fn: func(cl *config.Cluster) error {
 		if _, ok := cl.Remove(c.Ref); !ok {
 			return missingWebhook(c.Ref)
 		}
 		return nil
-	}, "webhook deleted", nil)
+	}})
 }
 
 func missingWebhook(ref string) error {
@@ -196,37 +198,26 @@ func missingWebhook(ref string) error {
 		Hints: []string{"'gluster-eventing webhook-list' shows the configured webhooks, their ids and names"}}
 }
 
-// changeCluster applies fn to the cluster config under its lock, writes it
-// atomically and has the local daemon reload. What fn puts in extra is
-// added to the output. Cluster-wide propagation comes with the sync issue;
-// this is the node-local half.
-func changeCluster(env *Env, g *Globals, fn func(*config.Cluster) error, done string, extra map[string]any) error {
-	node, err := loadNode(g)
-	if err != nil {
-		return err
-	}
+// changeLocal applies c to this node's cluster config under its lock,
+// writes it atomically and has the local daemon reload: a change on a node
+// without a cluster (see changeCluster).
+func changeLocal(env *Env, g *Globals, node *config.Node, c change) error {
 	path := node.ClusterConfigPath()
-	cl, err := config.Update(path, fn)
+	cl, err := config.Update(path, c.fn)
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return err
-		}
-		if errors.Is(err, config.ErrInvalid) {
-			return &Error{Code: ExitInvalidConfig, Err: err}
-		}
-		return fmt.Errorf("updating %s: %w", path, err)
+		return changeErr(err, path)
 	}
 	reloaded, reloadErr := reloadIfRunning(env, g, node)
 	const notRunning = "the daemon is not running; it reads the file when it starts"
 	switch {
 	case g.JSON && g.Legacy:
-		if err := env.printJSON(legacyNodeTable("sync", reloadErr == nil, errText(reloadErr))); err != nil {
+		rows := localResult(selfID(node), reloadErr == nil, reloadErr)
+		if err := env.printJSON(map[string]any{"output": legacyRows("sync", rows), "error": ""}); err != nil {
 			return err
 		}
 	case g.JSON:
 		out := map[string]any{"ok": true, "generation": cl.Generation, "config": path, "reloaded": reloaded}
-		maps.Copy(out, extra)
+		maps.Copy(out, c.extra)
 		if reloadErr != nil {
 			out["reload_error"] = reloadErr.Error()
 		} else if !reloaded {
@@ -236,13 +227,7 @@ func changeCluster(env *Env, g *Globals, fn func(*config.Cluster) error, done st
 			return err
 		}
 	default:
-		if id, ok := extra["id"]; ok {
-			done += fmt.Sprintf(": id %s", id)
-		}
-		fmt.Fprintf(env.Stdout, "%s (config generation %d)\n", done, cl.Generation)
-		if secret, ok := extra["signing_secret"]; ok {
-			fmt.Fprintf(env.Stdout, "signing secret (give it to the receiver; it is not shown again): %s\n", secret)
-		}
+		env.printDone(c, cl)
 		if reloadErr == nil && !reloaded {
 			fmt.Fprintf(env.Stderr, "%s: note: %s\n", env.Prog, notRunning)
 		}
@@ -333,7 +318,8 @@ func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
 	if g.Legacy {
 		w.Format = config.FormatLegacy
 	}
-	if existing := cl.Find(c.URL); existing != nil {
+	existing := cl.Find(c.URL)
+	if existing != nil {
 		w = *existing
 	} else if err := webhookURLArg(c.URL); err != nil {
 		return err
@@ -344,11 +330,59 @@ func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
 	if err := w.Validate(); err != nil {
 		return &Error{Code: ExitInvalidConfig, Err: err}
 	}
-	nodeID, ok := daemon.LookupNodeID(node.GlusterdWorkdir, node.StateDir)
-	if !ok {
-		nodeID = "00000000-0000-0000-0000-000000000000" // no glusterd and the daemon never ran here
+	if only := c.localOnlyFlags(); only != "" {
+		fmt.Fprintf(env.Stderr, "%s: note: %s cannot be passed to the other nodes: testing from this node only\n", env.Prog, only)
+		return c.local(env, g, node, w)
 	}
-	status, err := webhooks.SendTestEvent(env.Ctx, w, nodeID, versionString(env.Version))
+	// The nodes' test: a configured webhook by id (every node has the same
+	// config), or the URL with gluster-eventsapi's token and secret ("."
+	// for none).
+	args := []string{c.URL, orDot(c.BearerToken), orDot(c.Secret)}
+	if existing != nil {
+		args[0] = existing.Key()
+	}
+	a := clusterAction{action: cluster.ActionWebhookTest, args: args, col: "webhook", what: "webhook test",
+		row: func(r *nodeResult) {
+			var out struct {
+				Status int `json:"status"`
+			}
+			if r.OK && !g.Legacy && json.Unmarshal(r.Output, &out) == nil && out.Status != 0 {
+				r.Cell = fmt.Sprintf("OK (HTTP %d)", out.Status)
+			}
+		}}
+	return env.onEveryNode(g, node, a, func() error { return c.local(env, g, node, w) })
+}
+
+// localOnlyFlags names the flags given that node-webhook-test does not
+// take (it takes the URL or id, a token and a JWT secret, as Gluster's).
+func (c *WebhookTestCmd) localOnlyFlags() string {
+	var names []string
+	f := &c.webhookFlags
+	for _, x := range []struct {
+		set  bool
+		name string
+	}{
+		{f.Format != "", "--format"}, {f.SigningSecret != "", "--signing-secret"}, {f.CAFile != "", "--ca-file"},
+		{f.Timeout > 0, "--timeout"}, {f.MaxInFlight > 0, "--max-in-flight"}, {len(f.Events) > 0, "--events"},
+		{f.MaxAge > 0, "--max-age"}, {f.MaxAttempts > 0, "--max-attempts"}, {f.Name != "", "--name"},
+	} {
+		if x.set {
+			names = append(names, x.name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func orDot(s string) string {
+	if s == "" {
+		return "."
+	}
+	return s
+}
+
+// local sends the test event from this node.
+func (c *WebhookTestCmd) local(env *Env, g *Globals, node *config.Node, w config.Webhook) error {
+	status, err := webhooks.SendTestEvent(env.Ctx, w, selfID(node), versionString(env.Version))
 	if err == nil && (status < 200 || status > 299) {
 		err = fmt.Errorf("webhook test %s: HTTP %d", config.RedactURL(w.URL), status)
 	}

@@ -35,6 +35,7 @@ func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	env.warnDivergent(node)
 	red := cl.Redacted()
 	if g.Legacy && g.JSON {
 		return env.printJSON(red.Webhooks)
@@ -86,7 +87,7 @@ func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
 	if herr != nil {
 		fmt.Fprintf(env.Stderr, "%s: note: no delivery health (STATE ?): %v\n", env.Prog, herr)
 	}
-	warnFailing(env.Stderr, env.Prog, hs)
+	warnFailing(env.Stderr, env.Prog, "", hs)
 	return nil
 }
 
@@ -125,8 +126,9 @@ func since(t time.Time) string {
 }
 
 // warnFailing writes one line to stderr for every webhook that is not
-// delivering, so that a failing webhook is never only a cell in a table.
-func warnFailing(w io.Writer, prog Program, hs []api.Webhook) {
+// delivering, so that a failing webhook is never only a cell in a table;
+// where ("on node2: ") says on which node, "" for this one.
+func warnFailing(w io.Writer, prog Program, where string, hs []api.Webhook) {
 	for i := range hs {
 		h := &hs[i]
 		if h.State == "ok" && h.DeadLetters == 0 {
@@ -148,7 +150,7 @@ func warnFailing(w io.Writer, prog Program, hs []api.Webhook) {
 		if h.DeadLetters > 0 {
 			what = append(what, fmt.Sprintf("%d events dead-lettered (webhook-dead-letters %s)", h.DeadLetters, h.ID))
 		}
-		fmt.Fprintf(w, "%s: warning: webhook %s %s: %s\n", prog, name, h.URL, strings.Join(what, "; "))
+		fmt.Fprintf(w, "%s: warning: %swebhook %s %s: %s\n", prog, where, name, h.URL, strings.Join(what, "; "))
 	}
 }
 

@@ -66,7 +66,7 @@ format = "legacy"
 	env := []string{"GLUSTER_EVENTING_CONFIG=" + nodeCfg}
 	d := n.Start("gluster-eventing", env, bin, "daemon")
 	status := func() (*api.Status, error) {
-		out, err := n.Run(env, bin, "status", "--json")
+		out, err := n.Run(env, bin, "status", "--local", "--json")
 		if err != nil {
 			return nil, fmt.Errorf("%v: %s", err, out)
 		}

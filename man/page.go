@@ -37,14 +37,26 @@ func PageOptions() Options {
 				"so that existing automation keeps working. " +
 				"As peer_gluster-eventing, installed in glusterd's libexec directory, " +
 				"it is the node-side half of the cluster commands, run by glusterd's system:: execute.",
-			"The cluster-shared configuration travels to the peers the way Gluster's own tools do, through glusterd " +
-				"(gluster system:: copy file and system:: execute), and carries a generation number and a digest " +
-				"so that copies can be compared. " +
-				"In this version the cluster-wide commands start, stop, restart and sync are not implemented " +
-				"and exit with status 12; the other commands act on this node.",
-			"The local commands (reload, status, webhook-list and the like) talk to the daemon over HTTP on the unix socket " +
-				"/run/gluster-eventing/api.sock. " +
-				"reload returns only when the new configuration is in effect, which makes it fit for systemd's ExecReload=.",
+			"The cluster commands (start, stop, restart, reload, status, webhook-add, webhook-mod, webhook-del, webhook-test, " +
+				"config-set, config-reset and sync) run from any node and act on every node of the Gluster cluster, " +
+				"reaching them the way Gluster's own tools do, through glusterd (gluster system:: execute and system:: copy file): " +
+				"no new port, no new secret. Each prints a table of NODE, NODE STATUS (DOWN: its glusterd did not answer) " +
+				"and the action's status per node (OK, or NOT OK and why), or with --json gluster-eventsapi's shape; " +
+				"the exit status is 3 when the action failed on every node and 4 when on some. " +
+				"On a machine without glusterd, or a node without peers, they act on this node alone and say so in one line.",
+			"The cluster-shared configuration carries a generation, the node the change was made on, and a digest. " +
+				"A change is checked on the node where it is typed (a bad URL, unknown key or invalid value is refused " +
+				"before any other node is touched), is made on top of the newest configuration any node holds, " +
+				"and goes to every node with the next generation; each node checks the copy's digest before it installs it, " +
+				"so that a truncated copy is never loaded, and reloads its daemon. " +
+				"Of two changes made at once on two nodes, every node keeps the same one (the higher generation, then the lower node UUID), " +
+				"and the other command fails, saying that its change was not applied. " +
+				"A node that was down catches up by itself when it returns; sync makes every node hold this node's configuration.",
+			"status shows, per node, whether the daemon runs (UP, DOWN, NOT RESPONDING), the configuration generation it holds, " +
+				"its journal's last sequence number and how its webhooks are doing, and flags nodes whose configuration differs; " +
+				"it exits 4 when some daemons are not up and 3 when none is. " +
+				"status --local and reload --local talk only to this node's daemon, over HTTP on the unix socket " +
+				"/run/gluster-eventing/api.sock; reload returns only when the new configuration is in effect.",
 			"Webhooks: webhook-add gives each webhook a stable id, shown in webhook-list, which webhook-mod, webhook-del, " +
 				"webhook-replay and webhook-dead-letters accept like the webhook's name or URL; webhook-mod --url changes the URL " +
 				"(to rotate a credential in it) without losing the events queued for the webhook. " +
@@ -89,8 +101,10 @@ func PageOptions() Options {
 		},
 		Examples: []Example{
 			{"Send a test event to the local daemon and show what it has seen:",
-				"gluster-eventing emit VOLUME_START name=gv0 && gluster-eventing status"},
-			{"Add a webhook that gets Gluster's legacy JSON body (this node's config; cluster-wide sync is to come):",
+				"gluster-eventing emit VOLUME_START name=gv0 && gluster-eventing status --local"},
+			{"See every node's daemon, config generation and webhooks, and whether the nodes' configs agree:",
+				"gluster-eventing status"},
+			{"Add a webhook, on every node of the cluster, that gets Gluster's legacy JSON body:",
 				"gluster-eventing webhook-add --format legacy https://alerts.example.com/gluster"},
 			{"Add a webhook whose bearer token is read from standard input rather than the command line:",
 				"printf '%s' \"$TOKEN\" | gluster-eventing webhook-add --format legacy --bearer-token-file - https://alerts.example.com/gluster"},

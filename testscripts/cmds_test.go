@@ -56,6 +56,7 @@ func commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"signal":        cmdSignal,
 		"statuswait":    cmdStatusWait,
 		"fakeapi":       cmdFakeAPI,
+		"stopatend":     cmdStopAtEnd,
 	}
 }
 

@@ -77,8 +77,12 @@ func setup(env *testscript.Env) error {
 //	[root]  the test runs with effective uid 0
 //	[ci]    $CI is "true" (set by CI runners)
 //	[ipv6]  the IPv6 loopback [::1] can be bound
+//	[systemd] systemd is PID 1 (/run/systemd/system exists)
 func condition(cond string) (bool, error) {
 	switch cond {
+	case "systemd":
+		fi, err := os.Stat("/run/systemd/system")
+		return err == nil && fi.IsDir(), nil
 	case "root":
 		return os.Geteuid() == 0, nil
 	case "ci":
