@@ -138,6 +138,9 @@ func TestApplyCancelsAttemptInFlight(t *testing.T) {
 	if diff := cmp.Diff([]uint64{1, 2, 3, 3, 4, 5}, attempts); diff != "" {
 		t.Errorf("attempts (-want +got):\n%s", diff)
 	}
+	// The receiver records an answer before the worker reads it: wait
+	// for the worker to be done with the last record.
+	waitFor(t, 5*time.Second, "cursor", func() bool { return healthOf(t, m, rv.url()).Cursor == 5 })
 	if h := healthOf(t, m, rv.url()); h.Failed != 0 || h.Delivered != 3 {
 		t.Errorf("the cancelled attempt counted as a failure: %+v", h)
 	}
