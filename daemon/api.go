@@ -33,7 +33,8 @@ func (d *Daemon) status() api.Status {
 		Webhooks: webhookHealth(d.hooks.Health()),
 		Config: api.ConfigStatus{
 			NodePath: d.opts.ConfigPath, ClusterPath: d.node.ClusterConfigPath(),
-			Generation: d.cluster.Generation, Digest: d.cluster.Digest(), Reloads: d.reloads,
+			Generation: d.cluster.Generation, Origin: d.cluster.Origin, Digest: d.cluster.Digest(), Reloads: d.reloads,
+			Sync: d.sync.snapshot(),
 		},
 		EventsLog: d.node.EventsLog,
 	}

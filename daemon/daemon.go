@@ -57,6 +57,7 @@ type Daemon struct {
 	hooks    *webhooks.Manager
 	evlog    *eventsLog
 	peers    *peerAddrs
+	sync     *configSync
 
 	// reloadMu serialises reloads. It is not mu: a reload can wait up to
 	// 30 s for webhook attempts in flight, and status, STATUS= and the
@@ -175,7 +176,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.stopHooks()
 		return err
 	}
-	d.intake = &intake{conns: conns, journal: j, log: d.log.With("component", "intake"), c: &d.counters, now: time.Now}
+	d.sync = newConfigSync(d)
+	d.intake = &intake{conns: conns, journal: j, log: d.log.With("component", "intake"), c: &d.counters, now: time.Now,
+		peerChange: d.sync.request}
 	d.intake.allow.Store(d.buildAllowList(ctx, node))
 
 	api, err := d.startAPI(node.APISocket)
@@ -199,6 +202,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	wg.Go(func() { d.watchConfig(runCtx) })
 	wg.Go(func() { d.refreshPeers(runCtx) })
+	wg.Go(func() { d.sync.run(runCtx) })
 	wg.Go(func() { d.notify.loop(runCtx, d.statusLine, d.healthy) })
 
 	d.log.Info("gluster-eventing ready", "version", opts.Version, "node", d.nodeID, "listen", listenAddrs(conns),

@@ -42,6 +42,10 @@ type intake struct {
 	log     *slog.Logger
 	c       *intakeCounters
 	now     func() time.Time
+	// peerChange, if set, is called for every PEER_CONNECT and
+	// PEER_ATTACH accepted: a peer came (back), and may hold a newer
+	// config or need ours. It must not block.
+	peerChange func()
 	// stopping makes a reader woken by stop read what is queued and return.
 	stopping atomic.Bool
 	// running counts the readers in run; the watchdog wants all of them.
@@ -152,6 +156,9 @@ func (in *intake) handle(b []byte, from net.Addr, now time.Time) {
 	in.c.Accepted.Add(1)
 	if err := in.journal.AppendAsync(data, in.appended); err != nil {
 		in.appended(0, err)
+	}
+	if (ev.Type == gfevent.PeerConnect || ev.Type == gfevent.PeerAttach) && in.peerChange != nil {
+		in.peerChange()
 	}
 }
 

@@ -95,14 +95,40 @@ type Webhook struct {
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 }
 
+// SyncStatus is the daemon's last comparison of its cluster config with
+// the other nodes' (the catch-up that makes a node that missed changes
+// converge by itself).
+type SyncStatus struct {
+	// State is "in sync", "newest" (others differ and will pull this
+	// node's), "caught up" (a newer config was pulled), "local" (no
+	// cluster: Error says why), "off" or "failed" (Error says why); ""
+	// before the first check.
+	State   string    `json:"state,omitempty"`
+	Error   string    `json:"error,omitempty"`
+	Checked time.Time `json:"checked,omitzero"`
+	// PulledFrom and Pulled name the node and time of the last pull.
+	PulledFrom string    `json:"pulled_from,omitempty"`
+	Pulled     time.Time `json:"pulled,omitzero"`
+	// Diverged are the nodes whose config differs from this one's;
+	// Unreachable those that did not answer.
+	Diverged    []string `json:"diverged,omitempty"`
+	Unreachable []string `json:"unreachable,omitempty"`
+	// MirrorDrift is set while events/webhooks.json does not list the
+	// configured webhooks: someone changed it (gluster-eventing import
+	// adopts it).
+	MirrorDrift bool `json:"mirror_drift,omitempty"`
+}
+
 // ConfigStatus says which config is running.
 type ConfigStatus struct {
 	NodePath        string `json:"node_path"`
 	ClusterPath     string `json:"cluster_path"`
-	Generation      int64  `json:"generation"`
-	Digest          string `json:"digest"`
-	Reloads         uint64 `json:"reloads"`
-	LastReloadError string `json:"last_reload_error,omitempty"`
+	Generation      int64      `json:"generation"`
+	Origin          string     `json:"origin,omitempty"`
+	Digest          string     `json:"digest"`
+	Reloads         uint64     `json:"reloads"`
+	LastReloadError string     `json:"last_reload_error,omitempty"`
+	Sync            SyncStatus `json:"sync"`
 }
 
 // ReloadResult is the answer to POST /v1/reload: 200 when the new config is

@@ -58,7 +58,11 @@ type Node struct {
 	// "peers": the addresses of the peers in "gluster pool list") that
 	// may send events; empty accepts all. Use AllowPrefixes.
 	AllowSources []string `toml:"allow_sources"`
-	Journal      Journal  `toml:"journal"`
+	// PeerSyncInterval is how often the daemon compares its cluster config
+	// with the other nodes' and pulls a newer one; 0 compares only at
+	// start and when a peer (re)connects.
+	PeerSyncInterval Duration `toml:"peer_sync_interval"`
+	Journal          Journal  `toml:"journal"`
 }
 
 // Journal bounds the local event journal.
@@ -75,16 +79,17 @@ type Journal struct {
 // DefaultNode returns the node config the daemon uses when there is no file.
 func DefaultNode() *Node {
 	return &Node{
-		Version:         SchemaVersion,
-		Listen:          []string{"[::]:55555"},
-		APISocket:       "/run/gluster-eventing/api.sock",
-		StateDir:        "/var/lib/gluster-eventing",
-		PIDFile:         "/run/gluster-eventing/gluster-eventing.pid",
-		GlusterdWorkdir: DefaultGlusterdWorkdir,
-		LogLevel:        "info",
-		Bus:             "system",
-		ReceiveBuffer:   64 * MiB,
-		AllowSources:    []string{},
+		Version:          SchemaVersion,
+		Listen:           []string{"[::]:55555"},
+		APISocket:        "/run/gluster-eventing/api.sock",
+		StateDir:         "/var/lib/gluster-eventing",
+		PIDFile:          "/run/gluster-eventing/gluster-eventing.pid",
+		GlusterdWorkdir:  DefaultGlusterdWorkdir,
+		LogLevel:         "info",
+		Bus:              "system",
+		ReceiveBuffer:    64 * MiB,
+		AllowSources:     []string{},
+		PeerSyncInterval: Duration(30 * time.Second),
 		Journal: Journal{
 			MaxBytes:    1 * GiB,
 			MaxAge:      Duration(7 * 24 * time.Hour),
@@ -238,6 +243,9 @@ func (n *Node) Validate() error {
 	}
 	if n.Journal.MaxAge <= 0 {
 		p.add("journal.max_age", "must be positive")
+	}
+	if n.PeerSyncInterval < 0 {
+		p.add("peer_sync_interval", "must not be negative (0 compares only at start and when a peer connects)")
 	}
 	if n.Journal.CommitDelay < 0 || n.Journal.CommitDelay > Duration(time.Second) {
 		p.add("journal.commit_delay", "must be between 0s and 1s, not %s", n.Journal.CommitDelay)

@@ -1,0 +1,192 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gluster/gluster-eventing/internal/api"
+	"github.com/gluster/gluster-eventing/internal/cluster"
+	"github.com/gluster/gluster-eventing/internal/config"
+)
+
+// syncTimeout bounds one catch-up: glusterd transactions retry while
+// another is in progress.
+const syncTimeout = 2 * time.Minute
+
+// configSync keeps this node's cluster config the newest any node holds:
+// a node that was down during a change, or was just probed into the pool,
+// catches up by itself, without anyone running sync. It compares versions
+// at start, every peer_sync_interval and whenever the intake journals
+// PEER_CONNECT or PEER_ATTACH, and pulls a newer config through glusterd
+// (cluster.Fetch, then cluster.Install, as the peer program installs a
+// pushed one). It also notices events/webhooks.json changed behind our
+// back.
+type configSync struct {
+	d    *Daemon
+	poke chan struct{} // buffered 1: requests coalesce
+
+	mu      sync.Mutex
+	status  api.SyncStatus
+	drifted bool // warned about webhooks.json already
+}
+
+func newConfigSync(d *Daemon) *configSync {
+	return &configSync{d: d, poke: make(chan struct{}, 1)}
+}
+
+// request asks for a catch-up soon; it never blocks.
+func (s *configSync) request() {
+	select {
+	case s.poke <- struct{}{}:
+	default:
+	}
+}
+
+func (s *configSync) run(ctx context.Context) {
+	s.request() // at start
+	for {
+		s.d.mu.Lock()
+		interval := time.Duration(s.d.node.PeerSyncInterval)
+		s.d.mu.Unlock()
+		var tick <-chan time.Time
+		var t *time.Timer
+		if interval > 0 {
+			t = time.NewTimer(interval)
+			tick = t.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-s.poke:
+		case <-tick:
+		}
+		if t != nil {
+			t.Stop()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.once(ctx)
+	}
+}
+
+// once compares versions with every node and installs a newer config.
+func (s *configSync) once(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	d := s.d
+	d.mu.Lock()
+	node, cur := d.node, d.cluster
+	d.mu.Unlock()
+	s.checkMirror(node, cur)
+
+	st := api.SyncStatus{Checked: time.Now()}
+	defer func() {
+		s.mu.Lock()
+		s.status = st
+		s.mu.Unlock()
+	}()
+	if node.ClusterConfigPath() != config.ClusterPath(node.GlusterdWorkdir) {
+		st.State = "off"
+		st.Error = "cluster_config is set: the file is not the one glusterd's peers share"
+		return
+	}
+	ch := &cluster.Channel{Workdir: node.GlusterdWorkdir, Log: d.log.With("component", "cluster")}
+	versions, err := ch.Versions(ctx)
+	if errors.Is(err, cluster.ErrNoCluster) {
+		st.State, st.Error = "local", err.Error()
+		return
+	}
+	if versions == nil {
+		st.State, st.Error = "failed", err.Error()
+		d.log.Warn("cannot compare the config with the peers", "err", err)
+		return
+	}
+	mine := cluster.VersionOf(cur)
+	best, from := mine, cluster.Node{}
+	for _, nv := range versions {
+		switch {
+		case nv.Err != nil:
+			st.Unreachable = append(st.Unreachable, nv.Node.Hostname)
+		case nv.Node.Self:
+		case nv.Exists && nv.Version.Newer(best):
+			best, from = nv.Version, nv.Node
+		}
+		if nv.Err == nil && nv.Exists && !nv.Version.Same(mine) {
+			st.Diverged = append(st.Diverged, nv.Node.Hostname)
+		}
+	}
+	if from.UUID == "" {
+		st.State = "in sync"
+		if len(st.Diverged) > 0 {
+			st.State = "newest" // the others will pull this one
+		}
+		return
+	}
+	if err := s.pull(ctx, ch, node, from, best); err != nil {
+		st.State, st.Error = "failed", err.Error()
+		d.log.Warn("cannot catch up with a newer cluster config", "node", from.Hostname, "version", best.String(), "err", err)
+		return
+	}
+	st.State, st.PulledFrom, st.Pulled = "caught up", from.Hostname, time.Now()
+	st.Diverged = nil
+}
+
+// pull fetches the config of node from and installs it, then reloads.
+func (s *configSync) pull(ctx context.Context, ch *cluster.Channel, node *config.Node, from cluster.Node, v cluster.Version) error {
+	content, got, err := ch.Fetch(ctx, from.UUID)
+	if err != nil {
+		return err
+	}
+	if !got.Same(v) && !got.Newer(v) {
+		return fmt.Errorf("node %s now holds %s, not the newer %s", from.Hostname, got, v)
+	}
+	name, err := cluster.Stage(node.GlusterdWorkdir, content, got.Origin)
+	if err != nil {
+		return err
+	}
+	res, err := cluster.Install(node.GlusterdWorkdir, name, got, false)
+	if _, lost := errors.AsType[*cluster.NewerError](err); lost {
+		return nil // a newer one arrived meanwhile: nothing to catch up
+	}
+	if err != nil {
+		return err
+	}
+	if !res.Installed {
+		return nil
+	}
+	s.d.log.Info("caught up with the cluster config of a peer", "node", from.Hostname, "version", got.String(),
+		"previous", res.Previous.String())
+	if err := s.d.Reload(); err != nil {
+		return fmt.Errorf("installed %s, but the reload failed: %w", got, err)
+	}
+	return nil
+}
+
+// checkMirror warns, once per change, when events/webhooks.json no longer
+// mirrors the cluster config's webhooks.
+func (s *configSync) checkMirror(node *config.Node, c *config.Cluster) {
+	drift, err := config.MirrorDrift(filepath.Dir(node.ClusterConfigPath()), c)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	warn := drift && !s.drifted
+	s.drifted = drift
+	s.mu.Unlock()
+	if warn {
+		s.d.log.Warn("events/webhooks.json was changed outside gluster-eventing (by Gluster's gluster-eventsapi or a script?) " +
+			"and no longer lists the configured webhooks; 'gluster-eventing import' adopts it, any webhook command rewrites it")
+	}
+}
+
+func (s *configSync) snapshot() api.SyncStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.status
+	st.MirrorDrift = s.drifted
+	return st
+}
