@@ -19,6 +19,7 @@ type peerLine struct {
 	Args  []string `json:"args"`
 	Host  string   `json:"host"`
 	UUID  string   `json:"uuid"`
+	Home  string   `json:"home"`
 }
 
 // execute runs "gluster system:: execute gluster-eventing args..." on n and
@@ -126,6 +127,9 @@ func TestCluster(t *testing.T) {
 		}
 		if !slices.Equal(l.Args, []string{"node-status", "a b", "c"}) {
 			t.Errorf("args on %s: %q", l.Host, l.Args)
+		}
+		if l.Home != "" {
+			t.Errorf("HOME on %s: %q; glusterd (and so the peer program) should have a clean environment", l.Host, l.Home)
 		}
 	}
 	if _, err := os.Lstat(c.Libexec + "/peer_gluster-eventing"); err == nil {

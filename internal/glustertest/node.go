@@ -373,12 +373,15 @@ func (n *Node) StartGlusterd() {
 	if n.GlusterdRunning() {
 		return
 	}
+	start := time.Now()
 	n.spawnGlusterd()
 	if err := n.waitGlusterd(); err != nil {
 		n.t.Fatal(err)
 	}
 	if n.cluster != nil {
+		up := time.Since(start)
 		n.cluster.WaitConnected()
+		n.t.Logf("%s: glusterd started: CLI up in %s, pool whole in %s", n.Name, up.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	}
 }
 
@@ -421,6 +424,7 @@ func (n *Node) StopGlusterd() {
 	}
 	if n.cluster != nil {
 		n.cluster.WaitConnected()
+		n.t.Logf("%s: glusterd stopped; the pool shows it disconnected", n.Name)
 	}
 }
 
@@ -434,6 +438,7 @@ func (n *Node) KillGlusterd() {
 	<-n.glusterd.Done()
 	if n.cluster != nil {
 		n.cluster.WaitConnected()
+		n.t.Logf("%s: glusterd killed; the pool shows it disconnected", n.Name)
 	}
 }
 
