@@ -322,7 +322,7 @@ func (c *Channel) Execute(ctx context.Context, action string, args ...string) ([
 		ee := &ExecError{Action: action, FailedOn: failedOn(err), Err: err}
 		for i := range results {
 			if results[i].Node.Connected && ee.FailedOn != "" && !slices.Contains(results[i].Node.hostnames, ee.FailedOn) {
-				results[i].Err = fmt.Errorf("no answer: the transaction failed on %s", ee.FailedOn)
+				results[i].Err = fmt.Errorf("no answer: the transaction failed on %s (%w)", ee.FailedOn, err)
 			} else {
 				results[i].Err = ee
 			}
