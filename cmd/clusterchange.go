@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/gluster/gluster-eventing/internal/cluster"
 	"github.com/gluster/gluster-eventing/internal/config"
@@ -237,12 +238,12 @@ func changeResultsError(c change, rows []nodeResult, printed bool) error {
 			notSynced = true
 		}
 	}
-	err := fmt.Errorf("the change did not reach every node (%d of %d missing: %v); nodes that were down catch up by themselves when they return",
-		len(missing), len(rows), missing)
+	err := fmt.Errorf("the change did not reach every node (%d of %d missing: %s); nodes that were down catch up by themselves when they return",
+		len(missing), len(rows), strings.Join(missing, ", "))
 	switch {
 	case notSynced:
 		code = c.syncFailed
-		err = fmt.Errorf("%w to every node (%v); 'gluster-eventing sync' pushes this node's config again", errSyncFailed, missing)
+		err = fmt.Errorf("%w to every node (missing on %s); 'gluster-eventing sync' pushes this node's config again", errSyncFailed, strings.Join(missing, ", "))
 	case code == ExitAllNodesFailed:
 		err = errors.New("the change reached no node")
 	}

@@ -1,0 +1,254 @@
+// Package clustertest runs the cluster commands of the real binary on a
+// real 3-node Gluster cluster (internal/glustertest): the command typed on
+// one node, glusterd carrying it to the others, the product's peer program
+// and daemon on every node. It has test files only.
+package clustertest
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/internal/glustertest"
+)
+
+// prefix names this package's clusters (unique among the packages that
+// start one).
+const prefix = "clcmd"
+
+func moduleRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// cli runs the gluster-eventing command line in node n and returns its
+// stdout, stderr and exit code.
+func cli(t *testing.T, n *glustertest.Node, bin string, args ...string) (string, string, int) {
+	t.Helper()
+	out, errOut, err := n.Output(nil, append([]string{bin}, args...)...)
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return out, errOut, ee.ExitCode()
+	case err != nil:
+		t.Fatalf("%s: %v", n.Name, err)
+	}
+	return out, errOut, 0
+}
+
+// receiver records the nodeid of every legacy body it gets.
+type receiver struct {
+	mu    sync.Mutex
+	nodes map[string]int
+	got   chan struct{}
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	var body struct {
+		NodeID string `json:"nodeid"`
+		Event  string `json:"event"`
+	}
+	if json.Unmarshal(b, &body) == nil && body.NodeID != "" {
+		r.mu.Lock()
+		r.nodes[body.NodeID+" "+body.Event]++
+		r.mu.Unlock()
+		select {
+		case r.got <- struct{}{}:
+		default:
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (r *receiver) has(nodeID, event string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.nodes[nodeID+" "+event] > 0
+}
+
+// TestClusterCommands: a webhook added on node1 is in every node's config
+// and a receiver gets events from all three nodes; webhook-test from node2
+// reports per node; status --json with node2's daemon killed shows it
+// down and exits 4; config-set with node3's glusterd down reports node3
+// DOWN, exits 4 and changes the other two nodes.
+func TestClusterCommands(t *testing.T) {
+	glustertest.Require(t)
+	bin := glustertest.BuildEventing(t, moduleRoot())
+	c := glustertest.StartCluster(t, glustertest.ClusterConfig{Prefix: prefix, Nodes: 3, PeerProgram: bin})
+	n1, n2, n3 := c.Node(1), c.Node(2), c.Node(3)
+	nodes := []*glustertest.Node{n1, n2, n3}
+	for _, n := range nodes {
+		n.StartDaemon()
+	}
+
+	rec := &receiver{nodes: map[string]int{}, got: make(chan struct{}, 1)}
+	ln, err := n1.Listen("tcp", n1.Addr+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: rec}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	url := "http://" + ln.Addr().String() + "/hook"
+
+	// webhook-add on node1 reaches every node: each node's config file has
+	// it, each daemon applied it.
+	out, errOut, code := cli(t, n1, bin, "webhook-add", "--format", "legacy", url, "--json")
+	if code != 0 {
+		t.Fatalf("webhook-add: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var added struct {
+		OK         bool   `json:"ok"`
+		ID         string `json:"id"`
+		Generation int64  `json:"generation"`
+		Nodes      []struct {
+			Node, NodeID, Status string
+			OK                   bool
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(out), &added); err != nil {
+		t.Fatalf("webhook-add --json: %v\n%s", err, out)
+	}
+	if !added.OK || len(added.Nodes) != 3 {
+		t.Fatalf("webhook-add --json: %s", out)
+	}
+	for _, n := range nodes {
+		cl, err := config.LoadCluster(n.HostPath(config.ClusterPath(config.DefaultGlusterdWorkdir)))
+		if err != nil {
+			t.Fatalf("%s: %v", n.Name, err)
+		}
+		if cl.Generation != added.Generation || cl.Origin != n1.UUID() || cl.Find(added.ID) == nil {
+			t.Errorf("%s: config generation %d origin %s, webhook %s present: %v; want generation %d from node1",
+				n.Name, cl.Generation, cl.Origin, added.ID, cl.Find(added.ID) != nil, added.Generation)
+		}
+	}
+
+	// An event on every node reaches the receiver from that node.
+	for _, n := range nodes {
+		if o, err := n.Run(nil, bin, "emit", "VOLUME_START", "name=gv0"); err != nil {
+			t.Fatalf("emit on %s: %v: %s", n.Name, err, o)
+		}
+	}
+	deadline := time.After(30 * time.Second)
+	for !(rec.has(n1.UUID(), "VOLUME_START") && rec.has(n2.UUID(), "VOLUME_START") && rec.has(n3.UUID(), "VOLUME_START")) {
+		select {
+		case <-rec.got:
+		case <-deadline:
+			rec.mu.Lock()
+			t.Fatalf("after 30s the receiver has %v; want VOLUME_START from %s, %s and %s", rec.nodes, n1.UUID(), n2.UUID(), n3.UUID())
+		}
+	}
+
+	// webhook-test from node2, by id: every node sends its test event.
+	out, errOut, code = cli(t, n2, bin, "webhook-test", added.ID, "--json")
+	if code != 0 {
+		t.Fatalf("webhook-test: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var tested struct {
+		Nodes []struct {
+			NodeID string `json:"nodeid"`
+			OK     bool   `json:"ok"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(out), &tested); err != nil || len(tested.Nodes) != 3 {
+		t.Fatalf("webhook-test --json: %v\n%s", err, out)
+	}
+	for i, node := range tested.Nodes {
+		if !node.OK {
+			t.Errorf("webhook-test: node %d not ok:\n%s", i+1, out)
+		}
+	}
+	for _, n := range nodes {
+		if !rec.has(n.UUID(), "TEST") {
+			t.Errorf("webhook-test: no test event from %s; the receiver has %v", n.Name, rec.nodes)
+		}
+	}
+	// gluster-eventsapi's shape, from node3, for a URL.
+	alias := filepath.Join(t.TempDir(), "gluster-eventsapi")
+	if err := os.Symlink(bin, alias); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = cli(t, n3, alias, "webhook-test", url, "--json")
+	var legacy struct {
+		Output []map[string]string `json:"output"`
+	}
+	if err := json.Unmarshal([]byte(out), &legacy); code != 0 || err != nil || len(legacy.Output) != 3 {
+		t.Errorf("gluster-eventsapi webhook-test --json: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	}
+	for _, row := range legacy.Output {
+		if row["webhook_status"] != "OK" || row["node_status"] != "UP" {
+			t.Errorf("gluster-eventsapi webhook-test --json: row %v", row)
+		}
+	}
+
+	// status with node2's daemon killed: DOWN, exit 4.
+	n2.KillDaemon()
+	out, errOut, code = cli(t, n1, bin, "status")
+	t.Logf("status with node2's daemon killed, exit %d:\n%s%s", code, out, errOut)
+	out, errOut, code = cli(t, n1, bin, "status", "--json")
+	if code != 4 {
+		t.Fatalf("status with node2's daemon down: exit %d, want 4\n%s\n%s", code, out, errOut)
+	}
+	var st struct {
+		OK    bool `json:"ok"`
+		Nodes []struct {
+			NodeID     string `json:"nodeid"`
+			NodeStatus string `json:"node_status"`
+			Daemon     string `json:"daemon"`
+			Generation int64  `json:"generation"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Nodes) != 3 {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	for _, node := range st.Nodes {
+		want := "UP"
+		if node.NodeID == n2.UUID() {
+			want = "DOWN"
+		}
+		if node.Daemon != want || node.NodeStatus != "UP" || node.Generation != added.Generation {
+			t.Errorf("status of %s: daemon %s, node %s, generation %d; want daemon %s, node UP, generation %d",
+				node.NodeID, node.Daemon, node.NodeStatus, node.Generation, want, added.Generation)
+		}
+	}
+	n2.StartDaemon()
+
+	// config-set with node3's glusterd down: node3 DOWN, exit 4, the
+	// others changed.
+	n3.StopGlusterd()
+	out, errOut, code = cli(t, n1, bin, "config-set", "log-level", "DEBUG")
+	t.Logf("config-set with node3's glusterd down, exit %d:\n%s%s", code, out, errOut)
+	if code != 4 {
+		t.Fatalf("config-set with node3 down: exit %d, want 4", code)
+	}
+	var node3Row string
+	for line := range strings.Lines(out) {
+		if f := strings.Fields(line); len(f) > 1 && (f[0] == n3.Name || f[0] == n3.Addr) {
+			node3Row = line
+		}
+	}
+	if !strings.Contains(node3Row, "DOWN") {
+		t.Errorf("config-set: no DOWN row for node3 in\n%s", out)
+	}
+	for _, n := range []*glustertest.Node{n1, n2} {
+		cl, err := config.LoadCluster(n.HostPath(config.ClusterPath(config.DefaultGlusterdWorkdir)))
+		if err != nil || cl.LogLevel != "DEBUG" {
+			t.Errorf("%s: log-level after config-set: %v, %v", n.Name, cl, err)
+		}
+	}
+	cl3, err := config.LoadCluster(n3.HostPath(config.ClusterPath(config.DefaultGlusterdWorkdir)))
+	if err != nil || cl3.LogLevel == "DEBUG" {
+		t.Errorf("node3 (glusterd down) got the change anyway: %v, %v", cl3, err)
+	}
+}
