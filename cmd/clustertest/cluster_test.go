@@ -252,3 +252,107 @@ func TestClusterCommands(t *testing.T) {
 		t.Errorf("node3 (glusterd down) got the change anyway: %v, %v", cl3, err)
 	}
 }
+
+// TestClusterLifecycle: stop, start and restart from any node act on every
+// node's daemon (directly, through the pid file: there is no systemd in the
+// nodes); status exits 3 when no daemon runs; reload runs everywhere; sync
+// from node1 makes every node hold node1's config, above a newer
+// generation node3 had.
+func TestClusterLifecycle(t *testing.T) {
+	glustertest.Require(t)
+	bin := glustertest.BuildEventing(t, moduleRoot())
+	c := glustertest.StartCluster(t, glustertest.ClusterConfig{Prefix: prefix, Nodes: 3, PeerProgram: bin, EventsDir: true})
+	n1, n2, n3 := c.Node(1), c.Node(2), c.Node(3)
+	nodes := []*glustertest.Node{n1, n2, n3}
+	for _, n := range nodes {
+		n.StartDaemon()
+	}
+
+	if out, errOut, code := cli(t, n1, bin, "stop"); code != 0 {
+		t.Fatalf("stop: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, n := range nodes {
+		if pid := n.DaemonPID(); pid != 0 {
+			t.Errorf("after stop, %s's daemon runs (pid %d)", n.Name, pid)
+		}
+	}
+	if out, errOut, code := cli(t, n1, bin, "status"); code != 3 {
+		t.Errorf("status with every daemon stopped: exit %d, want 3\n%s%s", code, out, errOut)
+	}
+
+	out, errOut, code := cli(t, n2, bin, "start")
+	t.Logf("start from node2, exit %d:\n%s%s", code, out, errOut)
+	if code != 0 {
+		t.Fatalf("start: exit %d", code)
+	}
+	pids := map[string]int{}
+	for _, n := range nodes {
+		if pids[n.Name] = n.DaemonPID(); pids[n.Name] == 0 {
+			t.Errorf("after start, %s has no daemon", n.Name)
+		}
+	}
+	if out, errOut, code := cli(t, n3, bin, "status"); code != 0 {
+		t.Errorf("status after start: exit %d\n%s%s", code, out, errOut)
+	}
+
+	out, errOut, code = cli(t, n3, bin, "restart", "--json")
+	if code != 0 {
+		t.Fatalf("restart: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, n := range nodes {
+		if pid := n.DaemonPID(); pid == 0 || pid == pids[n.Name] {
+			t.Errorf("after restart, %s's daemon is pid %d (was %d)", n.Name, pid, pids[n.Name])
+		}
+	}
+
+	out, errOut, code = cli(t, n1, bin, "reload")
+	t.Logf("reload from node1, exit %d:\n%s%s", code, out, errOut)
+	if code != 0 || strings.Count(out, " OK\n") != 3 {
+		t.Errorf("reload: exit %d, want 0 and three OK rows", code)
+	}
+
+	// node3 holds a config of a higher generation than node1's; sync from
+	// node1 wins over it, everywhere.
+	path := config.ClusterPath(config.DefaultGlusterdWorkdir)
+	if _, errOut, code := cli(t, n1, bin, "config-set", "log-level", "WARNING"); code != 0 {
+		t.Fatalf("config-set: exit %d\n%s", code, errOut)
+	}
+	other := config.DefaultCluster()
+	other.Generation, other.Origin, other.LogLevel = 40, n3.UUID(), "ERROR"
+	if err := config.WriteCluster(n3.HostPath(path), other); err != nil {
+		t.Fatal(err)
+	}
+	alias := filepath.Join(t.TempDir(), "gluster-eventsapi")
+	if err := os.Symlink(bin, alias); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = cli(t, n1, alias, "sync", "--json")
+	if code != 0 {
+		t.Fatalf("gluster-eventsapi sync --json: exit %d\n%s%s", code, out, errOut)
+	}
+	var synced struct {
+		Output []map[string]string `json:"output"`
+		Error  string              `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &synced); err != nil || len(synced.Output) != 3 {
+		t.Fatalf("sync --json (TrueNAS reads json.loads(stdout)[\"output\"]): %v\n%s", err, out)
+	}
+	var digest string
+	for i, n := range nodes {
+		if synced.Output[i]["sync_status"] != "OK" {
+			t.Errorf("sync --json row %d: %v", i, synced.Output[i])
+		}
+		cl, err := config.LoadCluster(n.HostPath(path))
+		if err != nil {
+			t.Fatalf("%s: %v", n.Name, err)
+		}
+		if cl.Generation <= 40 || cl.Origin != n1.UUID() {
+			t.Errorf("%s after sync: generation %d from %s; want above 40, from node1", n.Name, cl.Generation, cl.Origin)
+		}
+		if i == 0 {
+			digest = cl.Digest()
+		} else if cl.Digest() != digest {
+			t.Errorf("%s after sync holds another config than node1", n.Name)
+		}
+	}
+}
