@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/cluster"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/internal/service"
@@ -186,8 +188,14 @@ func (c *SyncCmd) Run(env *Env, g *Globals) error {
 }
 
 // mergeSync joins a node's install row and its reload row: the node is OK
-// when both are.
+// when both are. A daemon that is not running is no failure of sync: it
+// reads the config when it starts.
 func mergeSync(installs, reloads []nodeResult) []nodeResult {
+	for i := range reloads {
+		if re := &reloads[i]; re.Up && !re.OK && strings.HasPrefix(re.Error, api.ErrUnreachable.Error()) {
+			re.OK, re.Error = true, ""
+		}
+	}
 	if installs == nil {
 		return reloads
 	}
