@@ -48,6 +48,7 @@ type CLI struct {
 	ConfigSet   ConfigSetCmd   `cmd:"" help:"Set a config value, on every node." group:"Config"`
 	ConfigReset ConfigResetCmd `cmd:"" help:"Reset a config value (or all) to the default, on every node." group:"Config"`
 	Sync        SyncCmd        `cmd:"" help:"Make every node's cluster config this node's and reload every daemon." group:"Config"`
+	Import      ImportCmd      `cmd:"" help:"Adopt Gluster's events/webhooks.json and config.json into the cluster config, on every node." group:"Config"`
 
 	Emit    EmitCmd    `cmd:"" help:"Send a Gluster event datagram to the local daemon." group:"Tools"`
 	Listen  ListenCmd  `cmd:"" help:"Print the event datagrams arriving on a UDP address (no daemon needed)." group:"Tools"`

@@ -116,7 +116,7 @@ type SyncStatus struct {
 	// MirrorDrift is set while events/webhooks.json does not list the
 	// configured webhooks: someone changed it (gluster-eventing import
 	// adopts it).
-	MirrorDrift bool `json:"mirror_drift,omitempty"`
+	MirrorDrift bool `json:"mirror_drift"`
 }
 
 // ConfigStatus says which config is running.
