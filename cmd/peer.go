@@ -473,12 +473,13 @@ func (c *PeerPrepareCmd) Run(p *peerEnv) error {
 	return nil
 }
 
-// PeerInstallConfigCmd is node-install-config GEN ORIGIN DIGEST [force].
+// PeerInstallConfigCmd is node-install-config GEN ORIGIN DIGEST
+// [force|over=GEN,ORIGIN,DIGEST].
 type PeerInstallConfigCmd struct {
 	Generation string `arg:"" help:"Generation of the staged config."`
 	Origin     string `arg:"" help:"Its origin node UUID, - for none."`
 	Digest     string `arg:"" help:"Its SHA-256."`
-	Force      string `arg:"" optional:"" enum:"force," default:"" help:"force: install even over a newer config."`
+	Mode       string `arg:"" optional:"" help:"force: install even over a newer config; over=GEN,ORIGIN,DIGEST: a change made on that config (see cluster.InstallOver)."`
 }
 
 func (c *PeerInstallConfigCmd) Run(p *peerEnv) error {
@@ -490,14 +491,24 @@ func (c *PeerInstallConfigCmd) Run(p *peerEnv) error {
 	if err != nil {
 		return fmt.Errorf("usage: generation %q is not a number", c.Generation)
 	}
-	v := cluster.Version{Generation: gen, Origin: c.Origin, Digest: c.Digest}
-	if v.Origin == "-" {
-		v.Origin = ""
-	}
+	v := cluster.Version{Generation: gen, Origin: cluster.OriginFromArg(c.Origin), Digest: c.Digest}
 	if path := node.ClusterConfigPath(); path != config.ClusterPath(node.GlusterdWorkdir) {
 		return fmt.Errorf("cluster_config is %s: cluster sync installs only %s", path, config.ClusterPath(node.GlusterdWorkdir))
 	}
-	res, err := cluster.Install(node.GlusterdWorkdir, cluster.StagedName(v.Origin), v, c.Force == "force")
+	var res cluster.InstallResult
+	name := cluster.StagedName(v.Origin)
+	switch over, isOver := strings.CutPrefix(c.Mode, "over="); {
+	case c.Mode == "" || c.Mode == "force":
+		res, err = cluster.Install(node.GlusterdWorkdir, name, v, c.Mode == "force")
+	case isOver:
+		base, berr := cluster.DecodeVersionArg(over)
+		if berr != nil {
+			return fmt.Errorf("usage: over=: %w", berr)
+		}
+		res, err = cluster.InstallOver(node.GlusterdWorkdir, name, v, base)
+	default:
+		return fmt.Errorf("usage: %q is not force or over=GEN,ORIGIN,DIGEST", c.Mode)
+	}
 	if err != nil {
 		p.fail(res, err)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/gofrs/flock"
@@ -62,10 +63,14 @@ type InstallResult struct {
 	// newer one it keeps); PreviousExists is false when it had none.
 	Previous       Version `json:"previous"`
 	PreviousExists bool    `json:"previous_exists"`
+	// Refused says the node keeps Previous because it is newer (a
+	// *NewerError).
+	Refused bool `json:"refused,omitempty"`
 }
 
 // NewerError is a refusal to install a config because the node holds a
-// newer one (by Version.Newer): another change won.
+// newer one (by Version.Newer; for InstallOver, one made at the same time
+// that got there first): another change won.
 type NewerError struct {
 	Have, Offered Version
 }
@@ -91,6 +96,23 @@ func (e *NewerError) Error() string {
 // config the node already has changes nothing (Installed false, no
 // error). Install does not reload the daemon.
 func Install(workdir, stagedName string, v Version, force bool) (InstallResult, error) {
+	return install(workdir, stagedName, v, force, nil)
+}
+
+// InstallOver is Install for a change made on top of config base (the
+// node's config when the change was typed): the node installs v only if it
+// holds base, or a config older than base (it missed changes), or nothing.
+// A node holding any other config that is not older than base holds a
+// change made at the same time, which got there first: that is a
+// *NewerError whatever Newer says of the two, so that of two concurrent
+// changes the one glusterd serialized first wins on every connected node
+// and the other is refused, and reported, on every node, never installed
+// and then silently replaced.
+func InstallOver(workdir, stagedName string, v, base Version) (InstallResult, error) {
+	return install(workdir, stagedName, v, false, &base)
+}
+
+func install(workdir, stagedName string, v Version, force bool, base *Version) (InstallResult, error) {
 	res := InstallResult{Version: v}
 	if !validStagedName(stagedName) {
 		return res, fmt.Errorf("installing the config: %q is not a staged config name", stagedName)
@@ -148,7 +170,15 @@ func Install(workdir, stagedName string, v Version, force bool) (InstallResult, 
 		if res.Previous.Same(v) {
 			return res, nil
 		}
-		if !force && res.Previous.Newer(v) {
+		switch {
+		case force:
+		case base != nil:
+			if !res.Previous.Same(*base) && !base.Newer(res.Previous) {
+				res.Refused = true
+				return res, &NewerError{Have: res.Previous, Offered: v}
+			}
+		case res.Previous.Newer(v):
+			res.Refused = true
 			return res, &NewerError{Have: res.Previous, Offered: v}
 		}
 	}
@@ -243,6 +273,62 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) (err error) {
 // nodes that got the staged copy install it, the others refuse it by its
 // digest and their Err says the copy failed.
 func (c *Channel) Push(ctx context.Context, content []byte, v Version, force bool) ([]Result, error) {
+	mode := ""
+	if force {
+		mode = "force"
+	}
+	return c.push(ctx, content, v, mode)
+}
+
+// PushOver is Push for a change made on top of config base (the config it
+// was typed against, after catching up): every node installs it with
+// InstallOver, so that of two changes made at once the first to reach the
+// nodes wins everywhere and the other gets a *NewerError from every node
+// that is up (see InstallOver). Cluster changes use it; Push without force
+// is for configs that are not changes (the daemon's catch-up uses
+// Install).
+func (c *Channel) PushOver(ctx context.Context, content []byte, v, base Version) ([]Result, error) {
+	return c.push(ctx, content, v, "over="+encodeVersion(base))
+}
+
+// encodeVersion and decodeVersion are a Version as one argument,
+// GEN,ORIGIN,DIGEST with "-" for an empty origin.
+func encodeVersion(v Version) string {
+	return fmt.Sprintf("%d,%s,%s", v.Generation, OriginArg(v.Origin), v.Digest)
+}
+
+// DecodeVersionArg parses what the over= mode of node-install-config
+// carries (GEN,ORIGIN,DIGEST).
+func DecodeVersionArg(s string) (Version, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 3 {
+		return Version{}, fmt.Errorf("%q is not GENERATION,ORIGIN,DIGEST", s)
+	}
+	gen, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
+		return Version{}, fmt.Errorf("%q is not GENERATION,ORIGIN,DIGEST: %w", s, err)
+	}
+	return Version{Generation: gen, Origin: OriginFromArg(parts[1]), Digest: parts[2]}, nil
+}
+
+// OriginArg is origin as an argument of node-install-config: "-" for none
+// (glusterd may drop an empty argument).
+func OriginArg(origin string) string {
+	if origin == "" {
+		return "-"
+	}
+	return origin
+}
+
+// OriginFromArg undoes OriginArg.
+func OriginFromArg(arg string) string {
+	if arg == "-" {
+		return ""
+	}
+	return arg
+}
+
+func (c *Channel) push(ctx context.Context, content []byte, v Version, mode string) ([]Result, error) {
 	if d := DigestOf(content); d != v.Digest {
 		return nil, fmt.Errorf("pushing the config: its digest is %s, not the version's %s", d, v.Digest)
 	}
@@ -264,12 +350,9 @@ func (c *Channel) Push(ctx context.Context, content []byte, v Version, force boo
 		copyErr = &ExecError{Action: "copy file", FailedOn: failedOn(copyErr), Err: copyErr}
 		c.log().Warn("cluster: copying the config failed", "err", copyErr)
 	}
-	args := []string{fmt.Sprint(v.Generation), v.Origin, v.Digest}
-	if v.Origin == "" {
-		args[1] = "-" // an empty argument would not survive every shell-free hop; "-" is no UUID
-	}
-	if force {
-		args = append(args, "force")
+	args := []string{fmt.Sprint(v.Generation), OriginArg(v.Origin), v.Digest}
+	if mode != "" {
+		args = append(args, mode)
 	}
 	results, err := c.Execute(ctx, ActionInstallConfig, args...)
 	for i := range results {
@@ -285,7 +368,7 @@ func (c *Channel) Push(ctx context.Context, content []byte, v Version, force boo
 			continue
 		}
 		var out InstallResult
-		if decodeOutput(rep, &out) == nil && out.PreviousExists && out.Previous.Newer(v) && !force {
+		if decodeOutput(rep, &out) == nil && out.Refused {
 			r.Err = &NewerError{Have: out.Previous, Offered: v}
 			continue
 		}

@@ -211,3 +211,63 @@ func TestInstallKeepsOldFileWhenInvalid(t *testing.T) {
 		})
 	}
 }
+
+// A change made on top of base installs where the node holds base or
+// something older, and is refused where another change made at the same
+// time got there first, even one that Newer ranks below it.
+func TestInstallOver(t *testing.T) {
+	base := configGen(t, 4, uuid2, "https://base.example.com/1")
+	mine := configGen(t, 5, uuid1, "https://mine.example.com/2")
+	for _, tc := range []struct {
+		name    string
+		cur     *config.Cluster
+		install bool
+	}{
+		{"holds the base", base, true},
+		{"missed changes", configGen(t, 2, uuid3, "https://old.example.com/3"), true},
+		{"fresh node", nil, true},
+		{"a concurrent change that ranks lower got there first", configGen(t, 5, uuid3, "https://other.example.com/4"), false},
+		{"a concurrent change that ranks higher got there first", configGen(t, 5, "", "https://other.example.com/5"), false},
+		{"a newer config", configGen(t, 6, uuid3, "https://newer.example.com/6"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wd := installFixture(t, tc.cur)
+			name, v := stage(t, wd, mine)
+			res, err := InstallOver(wd, name, v, VersionOf(base))
+			var ne *NewerError
+			switch {
+			case tc.install && (err != nil || !res.Installed):
+				t.Fatalf("%+v, %v; want it installed", res, err)
+			case !tc.install && (!errors.As(err, &ne) || ne.Have != VersionOf(tc.cur) || !res.Refused || res.Installed):
+				t.Fatalf("%+v, %v; want a NewerError naming the config held", res, err)
+			}
+			want := mine
+			if !tc.install {
+				want = tc.cur
+			}
+			if live(t, wd) != string(want.Encode()) {
+				t.Error("wrong live config")
+			}
+		})
+	}
+	// The same change again (a retried push): nothing to do, no error.
+	wd := installFixture(t, mine)
+	name, v := stage(t, wd, mine)
+	if res, err := InstallOver(wd, name, v, VersionOf(base)); err != nil || res.Installed {
+		t.Errorf("again: %+v, %v", res, err)
+	}
+}
+
+func TestVersionArg(t *testing.T) {
+	for _, v := range []Version{{3, uuid1, "abc"}, {0, "", "def"}} {
+		got, err := DecodeVersionArg(encodeVersion(v))
+		if err != nil || got != v {
+			t.Errorf("%+v: %+v, %v", v, got, err)
+		}
+	}
+	for _, bad := range []string{"", "1,2", "x,-,d", "1,-,d,e"} {
+		if _, err := DecodeVersionArg(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -55,13 +55,18 @@ func byUUID(t *testing.T, res []Result, uuid string) Result {
 	return Result{}
 }
 
-// checkLines checks the raw output of an action: every line is a Reply
+// checkRawLines checks the raw output of an action: every line is a Reply
 // and shorter than glusterd's limit.
 func checkRawLines(t *testing.T, ch *Channel, action string, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := ch.runner().Execute(ctx, PeerProgram, append([]string{action}, args...)...)
+	var out []byte
+	err := ch.retry(ctx, action, func(ctx context.Context) error { // the daemons' catch-up runs transactions too
+		var err error
+		out, err = ch.runner().Execute(ctx, PeerProgram, append([]string{action}, args...)...)
+		return err
+	})
 	if err != nil {
 		t.Fatalf("%s: %v", action, err)
 	}
@@ -199,31 +204,58 @@ func TestRealCluster(t *testing.T) {
 		}
 	}
 
-	// Two changes at once from node1 and node2, both generation 2: their
-	// glusterd transactions collide (retried), and every node ends with
-	// the winner by the ordering rule, never the loser.
+	// Two changes at once from node1 and node2, both on top of the same
+	// config: their glusterd transactions collide (retried), the one
+	// glusterd serializes first is installed on every node, the other is
+	// refused by every node (a NewerError), never installed and replaced.
 	ch2 := channelIn(t, n2)
 	a, b := cfg.Clone(), cfg.Clone()
 	a.Generation, a.Origin, a.Webhooks = 2, n1.UUID(), a.Webhooks[:2]
 	b.Generation, b.Origin, b.Webhooks = 2, n2.UUID(), b.Webhooks[:3]
-	winner := a
-	if VersionOf(b).Newer(VersionOf(a)) {
-		winner = b
+	type outcome struct {
+		c   *config.Cluster
+		res []Result
+		err error
 	}
-	errc := make(chan error, 2)
+	done := make(chan outcome, 2)
 	for _, p := range []struct {
 		ch *Channel
 		c  *config.Cluster
 	}{{ch, a}, {ch2, b}} {
 		go func() {
-			_, err := p.ch.Push(ctx, p.c.Encode(), VersionOf(p.c), false)
-			errc <- err
+			res, err := p.ch.PushOver(ctx, p.c.Encode(), VersionOf(p.c), v)
+			done <- outcome{p.c, res, err}
 		}()
 	}
+	var winner *config.Cluster
 	for range 2 {
-		if err := <-errc; err != nil {
-			t.Errorf("concurrent push: %v", err)
+		o := <-done
+		if o.err != nil {
+			t.Fatalf("concurrent push: %v", o.err)
 		}
+		lost := 0
+		for _, r := range o.res {
+			var ne *NewerError
+			switch {
+			case errors.As(r.Err, &ne):
+				lost++
+			case r.Problem() != nil:
+				t.Errorf("concurrent push on %s: %v", r.Node.Hostname, r.Problem())
+			}
+		}
+		switch lost {
+		case 0:
+			if winner != nil {
+				t.Fatal("both concurrent changes were installed everywhere")
+			}
+			winner = o.c
+		case len(o.res):
+		default:
+			t.Errorf("a concurrent change lost on %d of %d nodes: both would be half in", lost, len(o.res))
+		}
+	}
+	if winner == nil {
+		t.Fatal("neither concurrent change won")
 	}
 	for _, n := range c.Nodes {
 		if b, _ := os.ReadFile(filepath.Join(n.EventsDir(), config.ClusterFileName)); string(b) != string(winner.Encode()) {
