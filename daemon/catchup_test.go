@@ -114,3 +114,53 @@ func TestCatchUpWithoutSync(t *testing.T) {
 	c.Probe(4)
 	waitStatus(t, n4, 60*time.Second, "the config after joining", func(st *api.Status) bool { return st.Config.Generation == want })
 }
+
+// A running Gluster eventing setup (the same events/webhooks.json and
+// config.json on every node, as gluster-eventsapi synced them) becomes one
+// cluster config on the first start, byte for byte the same on every node,
+// whichever node starts first; webhooks.json stays its mirror.
+func TestMigrationIsTheSameEverywhere(t *testing.T) {
+	glustertest.Require(t)
+	bin := glustertest.BuildEventing(t, "..")
+	c := glustertest.StartCluster(t, glustertest.ClusterConfig{
+		Prefix: catchupPrefix, Nodes: 3, PeerProgram: bin, EventsDir: true,
+		NodeConfig: func(_ int, nc *config.Node) { nc.PeerSyncInterval = 0 },
+	})
+	webhooksJSON := `{"http://10.0.0.9:9000/listen": {"token": "tok", "secret": "s3"}, "http://10.0.0.8/hook": "plain"}`
+	for _, n := range c.Nodes {
+		if err := os.WriteFile(filepath.Join(n.EventsDir(), "webhooks.json"), []byte(webhooksJSON), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(n.EventsDir(), "config.json"), []byte(`{"log-level": "DEBUG"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Node(2).StartDaemon()
+	c.Node(3).StartDaemon()
+	c.Node(1).StartDaemon()
+	var first []byte
+	for _, n := range c.Nodes {
+		b, err := os.ReadFile(filepath.Join(n.EventsDir(), config.ClusterFileName))
+		if err != nil {
+			t.Fatalf("%s: %v", n.Name, err)
+		}
+		if first == nil {
+			first = b
+		} else if string(b) != string(first) {
+			t.Errorf("%s imported a different config:\n%s\nnode1:\n%s", n.Name, b, first)
+		}
+	}
+	cl, err := config.LoadCluster(filepath.Join(c.Node(1).EventsDir(), config.ClusterFileName))
+	if err != nil || len(cl.Webhooks) != 2 || cl.LogLevel != "DEBUG" || cl.Webhooks[1].Secret != "s3" {
+		t.Fatalf("imported %+v, %v", cl, err)
+	}
+	for _, n := range c.Nodes {
+		if drift, err := config.MirrorDrift(n.EventsDir(), cl); drift || err != nil {
+			t.Errorf("%s: webhooks.json is not the mirror (%v)", n.Name, err)
+		}
+	}
+	st := waitStatus(t, c.Node(1), 30*time.Second, "a sync check", func(st *api.Status) bool { return st.Config.Sync.State != "" })
+	if st.Config.Sync.State != "in sync" {
+		t.Errorf("node1 sync status %+v", st.Config.Sync)
+	}
+}
