@@ -82,6 +82,13 @@ func (f *fakeChannel) Fetch(ctx context.Context, uuid string) ([]byte, cluster.V
 	return f.fetch(uuid)
 }
 
+func (f *fakeChannel) PushOver(ctx context.Context, content []byte, v, base cluster.Version) ([]cluster.Result, error) {
+	if own := f.ownVersion(); !own.Same(base) {
+		f.t.Errorf("change pushed over %s, but this node holds %s", base, own)
+	}
+	return f.Push(ctx, content, v, false)
+}
+
 func (f *fakeChannel) Push(ctx context.Context, content []byte, v cluster.Version, force bool) ([]cluster.Result, error) {
 	f.calls = append(f.calls, fmt.Sprintf("push %d force=%v", v.Generation, force))
 	f.pushed = append(f.pushed, v)

@@ -74,6 +74,7 @@ func changeCluster(env *Env, g *Globals, c change) error {
 	if err != nil {
 		return err
 	}
+	base := cluster.VersionOf(cl)
 	before := string(cl.Encode())
 	if err := c.fn(cl); err != nil {
 		return changeErr(err, path)
@@ -88,7 +89,10 @@ func changeCluster(env *Env, g *Globals, c change) error {
 	}
 	content := cl.Encode()
 	v := cluster.Version{Generation: cl.Generation, Origin: cl.Origin, Digest: cluster.DigestOf(content)}
-	results, err := ch.Push(env.Ctx, content, v, false)
+	// Over base: a node holding a change made meanwhile on another node
+	// refuses this one, whichever of the two the ordering rule prefers,
+	// so that neither is reported done and then silently replaced.
+	results, err := ch.PushOver(env.Ctx, content, v, base)
 	if results == nil {
 		return &Error{Code: c.syncFailed, Err: fmt.Errorf("the change was not applied on any node: %w", err)}
 	}

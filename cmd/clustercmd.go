@@ -20,6 +20,7 @@ type clusterChannel interface {
 	Versions(ctx context.Context) ([]cluster.NodeVersion, error)
 	Fetch(ctx context.Context, nodeUUID string) ([]byte, cluster.Version, error)
 	Push(ctx context.Context, content []byte, v cluster.Version, force bool) ([]cluster.Result, error)
+	PushOver(ctx context.Context, content []byte, v, base cluster.Version) ([]cluster.Result, error)
 }
 
 // channel returns the channel to every node of node's cluster. A node

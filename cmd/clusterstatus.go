@@ -116,6 +116,12 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 			env.Prog, newest, strings.Join(behind, ", "))
 	}
 	for i, st := range statuses {
+		if st != nil && st.Daemon == "NOT RESPONDING" {
+			fmt.Fprintf(env.Stderr, "%s: warning: on %s: the daemon runs but does not answer: %s\n", env.Prog, rows[i].Node, st.DaemonError)
+		}
+		if st != nil && st.ConfigError != "" {
+			fmt.Fprintf(env.Stderr, "%s: warning: on %s: its cluster config does not load: %s\n", env.Prog, rows[i].Node, st.ConfigError)
+		}
 		if st == nil || st.Daemon != "UP" {
 			continue
 		}

@@ -7,12 +7,14 @@ package clustertest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -355,4 +357,62 @@ func TestClusterLifecycle(t *testing.T) {
 			t.Errorf("%s after sync holds another config than node1", n.Name)
 		}
 	}
+}
+
+// TestConcurrentChanges: webhook-add on node1 and config-set on node2 at
+// the same moment. Whatever the interleaving, a command that exits 0 has
+// its change in the config every node ends up with, and one whose change
+// was not applied says so (exit 1, "another change won"): never a change
+// reported done and silently dropped. (Without PushOver's check, one round
+// in a few reports both done and keeps one.)
+func TestConcurrentChanges(t *testing.T) {
+	glustertest.Require(t)
+	bin := glustertest.BuildEventing(t, moduleRoot())
+	c := glustertest.StartCluster(t, glustertest.ClusterConfig{Prefix: prefix, Nodes: 3, PeerProgram: bin, EventsDir: true})
+	n1, n2, n3 := c.Node(1), c.Node(2), c.Node(3)
+	path := config.ClusterPath(config.DefaultGlusterdWorkdir)
+	lost := 0
+	for round := range 6 {
+		url := fmt.Sprintf("http://127.0.0.1:9/round%d", round)
+		port := 56000 + round
+		type res struct {
+			out, errOut string
+			code        int
+		}
+		var wg sync.WaitGroup
+		var r1, r2 res
+		wg.Go(func() { r1.out, r1.errOut, r1.code = cli(t, n1, bin, "webhook-add", "--format", "legacy", url) })
+		wg.Go(func() { r2.out, r2.errOut, r2.code = cli(t, n2, bin, "config-set", "port", strconv.Itoa(port)) })
+		wg.Wait()
+		t.Logf("round %d: node1 webhook-add: exit %d\n%s%s", round, r1.code, r1.out, r1.errOut)
+		t.Logf("round %d: node2 config-set port %d: exit %d\n%s%s", round, port, r2.code, r2.out, r2.errOut)
+		for _, r := range []res{r1, r2} {
+			switch {
+			case r.code == 1 && strings.Contains(r.errOut, "another change won"):
+				lost++
+			case r.code != 0:
+				t.Fatalf("round %d: exit %d, want 0 or 1 (another change won)", round, r.code)
+			}
+		}
+		// Node3 typed neither: it holds what the pushes left.
+		cl, err := config.LoadCluster(n3.HostPath(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r1.code == 0 && cl.Webhook(url) == nil {
+			t.Errorf("round %d: node1's webhook-add exited 0, but node3 has no webhook %s", round, url)
+		}
+		if r2.code == 0 && cl.Port != port {
+			t.Errorf("round %d: node2's config-set port %d exited 0, but node3 holds port %d", round, port, cl.Port)
+		}
+		// Every node holds node3's config (no daemons run, so nothing
+		// catches up: the pushes alone decide).
+		for _, n := range []*glustertest.Node{n1, n2} {
+			other, err := config.LoadCluster(n.HostPath(path))
+			if err != nil || other.Digest() != cl.Digest() {
+				t.Errorf("round %d: %s holds another config than node3 (%v)", round, n.Name, err)
+			}
+		}
+	}
+	t.Logf("%d of 12 changes lost to a concurrent one, and said so", lost)
 }
