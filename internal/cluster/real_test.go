@@ -295,10 +295,48 @@ func TestRealCluster(t *testing.T) {
 		}
 	}
 
-	// node3's glusterd down: reported, the others install.
+	// A truncated copy (glusterd writes in place: a copy cut short) is
+	// never loaded: node2 got half the file, node1 and node3 all of it.
+	trunc := cfg.Clone()
+	trunc.Generation, trunc.Origin = 5, n1.UUID()
+	tc, tv := trunc.Encode(), VersionOf(trunc)
+	for _, n := range c.Nodes {
+		data := tc
+		if n == n2 {
+			data = tc[:len(tc)/2]
+		}
+		if err := os.WriteFile(filepath.Join(n.EventsDir(), StagedName(tv.Origin)), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err = ch.Execute(ctx, ActionInstallConfig, fmt.Sprint(tv.Generation), OriginArg(tv.Origin), tv.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		p := r.Problem()
+		if r.Node.UUID == n2.UUID() {
+			if p == nil || !strings.Contains(p.Error(), "digest") {
+				t.Errorf("node2 with a truncated copy: %v, want a digest refusal", p)
+			}
+			if b, _ := os.ReadFile(filepath.Join(n2.EventsDir(), config.ClusterFileName)); string(b) != string(content) {
+				t.Error("node2's config changed")
+			}
+		} else if p != nil {
+			t.Errorf("%s with a whole copy: %v", r.Node.Hostname, p)
+		}
+	}
+	os.Remove(filepath.Join(n2.EventsDir(), StagedName(tv.Origin)))
+	cfg, content = trunc, tc
+
+	// node3's glusterd down: reported, the others install; node3 itself
+	// has no cluster to talk to.
 	n3.StopGlusterd()
+	if _, err := channelIn(t, n3).Nodes(ctx); !errors.Is(err, ErrNoCluster) || !strings.Contains(err.Error(), "glusterd is not running") {
+		t.Errorf("Nodes on node3 without glusterd: %v, want ErrNoCluster (glusterd is not running)", err)
+	}
 	next := cfg.Clone()
-	next.Generation, next.Origin = 3, n1.UUID()
+	next.Generation, next.Origin = 6, n1.UUID()
 	next.Webhooks = next.Webhooks[:1]
 	res, err = ch.Push(ctx, next.Encode(), VersionOf(next), false)
 	if err != nil {
@@ -312,7 +350,7 @@ func TestRealCluster(t *testing.T) {
 			t.Errorf("%s: %v", n.Name, p)
 		}
 		if b, _ := os.ReadFile(filepath.Join(n.EventsDir(), config.ClusterFileName)); string(b) != string(next.Encode()) {
-			t.Errorf("%s: generation 3 not installed", n.Name)
+			t.Errorf("%s: generation 6 not installed", n.Name)
 		}
 	}
 	if b, _ := os.ReadFile(filepath.Join(n3.EventsDir(), config.ClusterFileName)); string(b) != string(content) {
