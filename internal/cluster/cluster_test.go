@@ -342,3 +342,61 @@ func TestFetchThroughExecute(t *testing.T) {
 		t.Error("Fetch of a node not in pool list")
 	}
 }
+
+// Push's error paths: content that is not v touches nothing; a failed copy
+// still runs the install (nodes that got the copy install it) and the
+// nodes that fail say the copy failed; a refusal for a newer config is a
+// NewerError.
+func TestPushErrorPaths(t *testing.T) {
+	c := bigConfig(t, 2)
+	content, v := c.Encode(), VersionOf(c)
+	newer := Version{Generation: 9, Origin: uuid3, Digest: "ee"}
+	var ran []string
+	f := &fakeGluster{peers: threePeers(),
+		copy: func() error { return runErr("Commit failed on 10.0.0.2. Error: Unable to open /var/lib/glusterd//events/x") },
+		execute: func(_ int, args []string) ([]byte, error) {
+			ran = append(ran, args[0])
+			switch args[0] {
+			case ActionPrepare:
+				return []byte(replyLine(uuid1, true, nil) + "\n" + replyLine(uuid2, true, nil) + "\n" + replyLine(uuid3, true, nil) + "\n"), nil
+			case ActionInstallConfig:
+				if strings.Join(args[1:], " ") != fmt.Sprintf("%d %s %s over=3,-,bb", v.Generation, v.Origin, v.Digest) {
+					return nil, fmt.Errorf("args %q", args)
+				}
+				refused, _ := json.Marshal(Reply{NodeID: uuid3, Error: "newer",
+					Output: mustJSON(InstallResult{Version: v, Previous: newer, PreviousExists: true, Refused: true})})
+				digest, _ := json.Marshal(Reply{NodeID: uuid2, Error: "the staged copy is not the config offered (digest ...)"})
+				return []byte(replyLine(uuid1, true, InstallResult{Installed: true, Version: v}) + "\n" + string(digest) + "\n" + string(refused) + "\n"), nil
+			}
+			return nil, fmt.Errorf("unexpected %q", args)
+		}}
+	ch := &Channel{cli: f, Workdir: t.TempDir()}
+	if _, err := ch.Push(context.Background(), content[1:], v, false); err == nil || len(ran) > 0 {
+		t.Fatalf("content that is not v: %v, ran %v", err, ran)
+	}
+	res, err := ch.PushOver(context.Background(), content, v, Version{Generation: 3, Digest: "bb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ran, " ") != "node-prepare node-install-config" {
+		t.Errorf("ran %v", ran)
+	}
+	if res[0].Err != nil {
+		t.Errorf("node1: %v", res[0].Err)
+	}
+	if res[1].Err == nil || !strings.Contains(res[1].Err.Error(), "copy file failed on 10.0.0.2") {
+		t.Errorf("node2: %v, want the copy failure named", res[1].Err)
+	}
+	var ne *NewerError
+	if !errors.As(res[2].Err, &ne) || ne.Have != newer {
+		t.Errorf("node3: %v, want a NewerError naming generation 9", res[2].Err)
+	}
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
