@@ -353,7 +353,9 @@ func TestPushErrorPaths(t *testing.T) {
 	newer := Version{Generation: 9, Origin: uuid3, Digest: "ee"}
 	var ran []string
 	f := &fakeGluster{peers: threePeers(),
-		copy: func() error { return runErr("Commit failed on 10.0.0.2. Error: Unable to open /var/lib/glusterd//events/x") },
+		copy: func() error {
+			return runErr("Commit failed on 10.0.0.2. Error: Unable to open /var/lib/glusterd//events/x")
+		},
 		execute: func(_ int, args []string) ([]byte, error) {
 			ran = append(ran, args[0])
 			switch args[0] {
