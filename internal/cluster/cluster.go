@@ -149,32 +149,36 @@ type Node struct {
 	Connected bool `json:"connected"`
 	// Self is this node ("localhost" in pool list).
 	Self bool `json:"self"`
-
-	hostnames []string // every name pool list gave, to match glusterd's "failed on HOST"
 }
 
 // Nodes returns the nodes of the pool, this one first, then the others in
 // pool list's order. No gluster, no glusterd or no peers is a
 // *NoClusterError.
 func (c *Channel) Nodes(ctx context.Context) ([]Node, error) {
+	nodes, _, err := c.nodes(ctx)
+	return nodes, err
+}
+
+// nodes is Nodes, with every name pool list gives each node (by UUID), to
+// match glusterd's "failed on HOST".
+func (c *Channel) nodes(ctx context.Context) ([]Node, map[string][]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 	peers, err := c.runner().PoolList(ctx)
 	if err != nil {
 		if nc := noCluster(err); nc != nil {
-			return nil, nc
+			return nil, nil, nc
 		}
-		return nil, fmt.Errorf("listing the peers: %w", err)
+		return nil, nil, fmt.Errorf("listing the peers: %w", err)
 	}
 	var nodes []Node
+	names := map[string][]string{}
 	for _, p := range peers {
-		i := slices.IndexFunc(nodes, func(n Node) bool { return n.UUID == p.UUID })
-		if i >= 0 {
-			nodes[i].hostnames = append(nodes[i].hostnames, p.Hostname)
+		names[p.UUID] = append(names[p.UUID], p.Hostname)
+		if slices.ContainsFunc(nodes, func(n Node) bool { return n.UUID == p.UUID }) {
 			continue
 		}
-		n := Node{UUID: p.UUID, Hostname: p.Hostname, Connected: p.Connected, Self: p.Hostname == "localhost",
-			hostnames: []string{p.Hostname}}
+		n := Node{UUID: p.UUID, Hostname: p.Hostname, Connected: p.Connected, Self: p.Hostname == "localhost"}
 		if n.Self {
 			n.Connected = true
 		}
@@ -190,12 +194,12 @@ func (c *Channel) Nodes(ctx context.Context) ([]Node, error) {
 		return 0
 	})
 	if len(nodes) == 0 || !nodes[0].Self {
-		return nil, fmt.Errorf("listing the peers: gluster pool list does not list this node (localhost)")
+		return nil, nil, fmt.Errorf("listing the peers: gluster pool list does not list this node (localhost)")
 	}
 	if len(nodes) == 1 {
-		return nil, &NoClusterError{Reason: "this node has no peers"}
+		return nil, nil, &NoClusterError{Reason: "this node has no peers"}
 	}
-	return nodes, nil
+	return nodes, names, nil
 }
 
 // noCluster classifies a gluster failure that means there is no glusterd
@@ -297,7 +301,7 @@ func (e *StrayOutputError) Error() string {
 // transaction is in progress", "Locking failed") are retried with backoff
 // for up to the Channel's Timeout.
 func (c *Channel) Execute(ctx context.Context, action string, args ...string) ([]Result, error) {
-	nodes, err := c.Nodes(ctx)
+	nodes, names, err := c.nodes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +325,7 @@ func (c *Channel) Execute(ctx context.Context, action string, args ...string) ([
 		}
 		ee := &ExecError{Action: action, FailedOn: failedOn(err), Err: err}
 		for i := range results {
-			if results[i].Node.Connected && ee.FailedOn != "" && !slices.Contains(results[i].Node.hostnames, ee.FailedOn) {
+			if results[i].Node.Connected && ee.FailedOn != "" && !slices.Contains(names[results[i].Node.UUID], ee.FailedOn) {
 				results[i].Err = fmt.Errorf("no answer: the transaction failed on %s (%w)", ee.FailedOn, err)
 			} else {
 				results[i].Err = ee

@@ -73,7 +73,9 @@ func TestNodesSelfFirstOnePerUUID(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
+	seen := map[Node]bool{} // a Node is comparable: callers may key maps by it
 	for _, n := range nodes {
+		seen[n] = true
 		got = append(got, fmt.Sprintf("%s %s %v %v", n.UUID[:1], n.Hostname, n.Connected, n.Self))
 	}
 	want := "1 localhost true true|2 10.0.0.2 true false|3 10.0.0.3 true false"
