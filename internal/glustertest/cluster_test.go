@@ -156,6 +156,15 @@ func TestCluster(t *testing.T) {
 		t.Errorf("/var/lib/glusterd/events exists on node1 without EventsDir (%s)", out)
 	}
 
+	// A host-side wrapper runs gluster in node3; exit codes come through.
+	if out, err := exec.Command(n3.WrapCommand("gluster"), "--mode=script", "pool", "list").CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), n3.UUID()+"\tlocalhost") {
+		t.Errorf("gluster pool list through node3's wrapper: %v: %s", err, out)
+	}
+	if _, err := n2.Run(nil, "sh", "-c", "exit 7"); ExitCode(err) != 7 {
+		t.Errorf("ExitCode of exit 7: %d (%v)", ExitCode(err), err)
+	}
+
 	// A listener of the test in node1's namespace, reached from node3.
 	ln, err := n1.Listen("tcp", n1.Addr+":0")
 	if err != nil {

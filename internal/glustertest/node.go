@@ -511,6 +511,46 @@ func (n *Node) Output(env []string, argv ...string) (stdout, stderr string, err 
 	return o.String(), e.String(), err
 }
 
+// ExitCode is the exit status in an error of Run, Output or MustRun's
+// underlying command: 0 for nil, -1 if the command did not exit normally
+// (it was not started, or was killed by a signal).
+func ExitCode(err error) int {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	default:
+		return -1
+	}
+}
+
+// HolderPID is the PID of the node's holder process, whose namespaces are
+// the node's (nsenter -t PID -m -n -u).
+func (n *Node) HolderPID() int { return n.holder.PID() }
+
+// WrapCommand writes an executable script on the host that runs program
+// inside the node (clean environment, its arguments passed on) and returns
+// its path: host-side code that runs a command by path, such as a gluster
+// CLI client (WrapCommand("gluster")), then acts on the node.
+func (n *Node) WrapCommand(program string) string {
+	n.t.Helper()
+	dir := filepath.Join(n.Dir, "wrappers")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		n.t.Fatal(err)
+	}
+	path := filepath.Join(dir, filepath.Base(program))
+	script := fmt.Sprintf("#!/bin/sh\nexec nsenter -t %d -m -n -u -- env -i PATH=%s LANG=C.UTF-8 %s \"$@\"\n",
+		n.holder.PID(), cleanPath, shellQuote(program))
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		n.t.Fatal(err)
+	}
+	return path
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
 // MustRun is Run that fails the test on an error.
 func (n *Node) MustRun(env []string, argv ...string) string {
 	n.t.Helper()
