@@ -328,7 +328,7 @@ func statusReplies(action string, args []string) ([]cluster.Result, error) {
 		return nil, fmt.Errorf("unexpected action %s", action)
 	}
 	v := cluster.Version{Generation: 4, Origin: uuid1, Digest: "d4"}
-	up := peerStatus{Status: "UP", Daemon: "UP", PID: 42, Version: v, ConfigExists: true, JournalLastSeq: 17,
+	up := peerStatus{Status: "UP", Daemon: "UP", PID: 42, Version: v, ConfigExists: true, JournalLastSeq: 17, RunningGeneration: 4,
 		Webhooks: []peerWebhook{{ID: "a", URL: "http://x/a", State: "ok"}, {ID: "b", URL: "http://x/b", State: "retrying"}}}
 	down := peerStatus{Status: "DOWN", Daemon: "DOWN", DaemonError: "not running",
 		Version: cluster.Version{Generation: 3, Origin: uuid1, Digest: "d3"}, ConfigExists: true, Webhooks: []peerWebhook{}}

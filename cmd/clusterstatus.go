@@ -42,6 +42,9 @@ type statusNode struct {
 	Generation     int64  `json:"generation"`
 	Origin         string `json:"origin"`
 	JournalLastSeq uint64 `json:"journal_last_seq"`
+	// RunningGeneration is the generation the daemon runs, when it is up:
+	// behind Generation after a reload that failed.
+	RunningGeneration int64 `json:"running_generation,omitempty"`
 	// Diverges says that the node's config is not the newest any node
 	// holds.
 	Diverges bool `json:"diverges"`
@@ -79,6 +82,9 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 			n := statusNode{nativeRow: nativeRows(rows[i : i+1])[0], Diverges: diverges[i]}
 			if st := statuses[i]; st != nil {
 				n.Daemon, n.Generation, n.Origin, n.JournalLastSeq = st.Daemon, st.Generation, st.Origin, st.JournalLastSeq
+				if st.Daemon == "UP" {
+					n.RunningGeneration = st.RunningGeneration
+				}
 			}
 			nodes[i] = n
 		}
@@ -99,6 +105,9 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 			return []string{"-", "-", "-"}
 		}
 		gen := fmt.Sprint(st.Generation)
+		if st.Daemon == "UP" && st.RunningGeneration != st.Generation {
+			gen += fmt.Sprintf(" (runs %d)", st.RunningGeneration)
+		}
 		if diverges[i] {
 			gen += " *"
 		}

@@ -209,6 +209,7 @@ func TestClusterCommands(t *testing.T) {
 			NodeStatus string `json:"node_status"`
 			Daemon     string `json:"daemon"`
 			Generation int64  `json:"generation"`
+			Running    int64  `json:"running_generation"`
 		} `json:"nodes"`
 	}
 	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Nodes) != 3 {
@@ -218,6 +219,9 @@ func TestClusterCommands(t *testing.T) {
 		want := "UP"
 		if node.NodeID == n2.UUID() {
 			want = "DOWN"
+		}
+		if want == "UP" && node.Running != added.Generation {
+			t.Errorf("status of %s: the daemon runs generation %d, want %d (the webhook-add's)", node.NodeID, node.Running, added.Generation)
 		}
 		if node.Daemon != want || node.NodeStatus != "UP" || node.Generation != added.Generation {
 			t.Errorf("status of %s: daemon %s, node %s, generation %d; want daemon %s, node UP, generation %d",
