@@ -25,17 +25,7 @@ const realPrefix = "clch"
 // workdir, as a Channel on that node would.
 func channelIn(t *testing.T, n *glustertest.Node) *Channel {
 	t.Helper()
-	pid, err := os.ReadFile(filepath.Join(n.Dir, "holder.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrapper := filepath.Join(t.TempDir(), "gluster-in-"+n.Name)
-	script := fmt.Sprintf("#!/bin/sh\nexec nsenter -t %s -n -m -u -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin gluster \"$@\"\n",
-		strings.TrimSpace(string(pid)))
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return &Channel{Gluster: wrapper, Workdir: n.HostPath("/var/lib/glusterd"), Timeout: 60 * time.Second}
+	return &Channel{Gluster: n.WrapCommand("gluster"), Workdir: n.HostPath("/var/lib/glusterd"), Timeout: 60 * time.Second}
 }
 
 func moduleRoot(t *testing.T) string {
