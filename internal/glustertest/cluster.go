@@ -59,7 +59,7 @@ type ClusterConfig struct {
 	EventsDir bool
 	// NodeDirs are further directories private to each node (bound from
 	// the node's dir; a missing one is created, empty, on the host first).
-	// nil means DefaultNodeDirs; use an empty, non-nil slice for none.
+	// nil means DefaultNodeDirs(); use an empty, non-nil slice for none.
 	NodeDirs []string
 	// NodeConfig adjusts node i's config (1-based) before it is written to
 	// the node's /etc/gluster-eventing/gluster-eventing.toml. The harness
@@ -74,9 +74,11 @@ type ClusterConfig struct {
 	GeoRep bool
 }
 
-// DefaultNodeDirs are the per-node private dirs of a cluster by default:
-// the state and config dirs of gluster-eventing.
-var DefaultNodeDirs = []string{"/var/lib/gluster-eventing", "/etc/gluster-eventing"}
+// DefaultNodeDirs returns the per-node private dirs of a cluster by
+// default: the state and config dirs of gluster-eventing.
+func DefaultNodeDirs() []string {
+	return []string{"/var/lib/gluster-eventing", "/etc/gluster-eventing"}
+}
 
 // Cluster is a running N-node Gluster cluster: N Nodes whose eth0 are
 // plugged into one bridge.
@@ -141,7 +143,7 @@ func StartCluster(t testing.TB, cfg ClusterConfig) *Cluster {
 		cfg.Subnet = fmt.Sprintf("10.%d.%d", 200+s%50, (s/50)%256)
 	}
 	if cfg.NodeDirs == nil {
-		cfg.NodeDirs = DefaultNodeDirs
+		cfg.NodeDirs = DefaultNodeDirs()
 	}
 	for _, d := range cfg.NodeDirs {
 		if !filepath.IsAbs(d) || filepath.Clean(d) != d || d == "/" {
