@@ -375,6 +375,15 @@ func TestStatusTellsTheTruth(t *testing.T) {
 	}
 
 	// gluster-eventsapi: its shape, the true daemon state, exit 0.
+	code, out, _ = run(t, f, ProgLegacyAPI, "--config", cfg, "status")
+	wantLegacy := "Webhooks: \nNone\n\n" +
+		"NODE       NODE STATUS          GLUSTEREVENTSD STATUS\n" +
+		"localhost           UP                             UP\n" +
+		"node2               UP                           DOWN\n" +
+		"node3             DOWN  NOT OK: Node is not connected\n"
+	if code != 0 || out != wantLegacy {
+		t.Errorf("gluster-eventsapi status: exit %d, stdout:\n%s\nwant:\n%s", code, out, wantLegacy)
+	}
 	code, out, _ = run(t, f, ProgLegacyAPI, "--config", cfg, "status", "--json")
 	if code != 0 {
 		t.Fatalf("legacy exit %d, want 0", code)
