@@ -77,3 +77,51 @@ func mustAbs(t *testing.T, p string) string {
 	}
 	return a
 }
+
+// The command lines of execute, copy file and uuid get, and a failure's
+// message from stdout or stderr (the CLI prints "Commit failed on HOST"
+// and "Connection failed" on either).
+func TestChannelCommands(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gluster")
+	argv := filepath.Join(dir, "argv")
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(bin, []byte("#!/bin/sh\necho \"$@\" >> "+argv+"\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cli := &CLI{Path: bin}
+	ctx := context.Background()
+	write("echo '{\"ok\":true}'\n")
+	out, err := cli.Execute(ctx, "gluster-eventing", "node-status", "--x")
+	if err != nil || string(out) != "{\"ok\":true}\n" {
+		t.Fatalf("Execute: %q, %v", out, err)
+	}
+	if _, err := cli.Execute(ctx, "gluster-eventing"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.CopyFile(ctx, "/events/x"); err != nil {
+		t.Fatal(err)
+	}
+	write(`echo '<?xml version="1.0"?><cliOutput><opRet>0</opRet><opErrno>0</opErrno><opErrstr/><uuidGenerate><uuid>ea301ba8-4257-4b63-8881-8e868866d038</uuid></uuidGenerate></cliOutput>'` + "\n")
+	if id, err := cli.UUID(ctx); err != nil || id != "ea301ba8-4257-4b63-8881-8e868866d038" {
+		t.Errorf("UUID: %q, %v", id, err)
+	}
+	got, _ := os.ReadFile(argv)
+	want := "--mode=script system:: execute gluster-eventing -- node-status --x\n" +
+		"--mode=script system:: execute gluster-eventing\n" +
+		"--mode=script system:: copy file /events/x\n" +
+		"--mode=script --xml system:: uuid get\n"
+	if string(got) != want {
+		t.Errorf("argv:\n%s\nwant:\n%s", got, want)
+	}
+	for _, stream := range []string{"", " >&2"} {
+		write("echo 'Commit failed on node2. Error: Unable to end. Error : Success'" + stream + "\nexit 1\n")
+		err := cli.CopyFile(ctx, "/events/x")
+		var re *RunError
+		if !errors.As(err, &re) || re.Output != "Commit failed on node2. Error: Unable to end. Error : Success" {
+			t.Errorf("failure on stdout%s: %v", stream, err)
+		}
+	}
+}
