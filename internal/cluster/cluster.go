@@ -28,7 +28,12 @@
 //     step, shared by the peer program and the daemon's catch-up.
 //
 // Which of two configs wins is decided by Version.Newer, the one ordering
-// rule every node applies. Imported by cmd/ (the cluster commands and the
+// rule every node applies. A change typed by someone is pushed with
+// PushOver, over the config it was made on: glusterd runs one transaction
+// at a time across the pool, so of two changes made at once the one whose
+// install runs first is on every node and the other is refused by every
+// node, and reported, instead of being installed and later replaced.
+// Imported by cmd/ (the cluster commands and the
 // peer program) and daemon/ (catch-up).
 package cluster
 
