@@ -420,3 +420,94 @@ func TestConcurrentChanges(t *testing.T) {
 	}
 	t.Logf("%d of 12 changes lost to a concurrent one, and said so", lost)
 }
+
+// TestLegacyAutomation runs, through the gluster-eventsapi alias on
+// different nodes, what oVirt vdsm and TrueNAS run: webhook-add with a
+// bearer token (and a JWT secret), webhook-mod of the token, webhook-del,
+// sync --json; and config-set/config-reset/config-get and webhook-list from
+// nodes other than the one that made the change. Every node's config and
+// its events/webhooks.json (which TrueNAS reads) follow each step.
+func TestLegacyAutomation(t *testing.T) {
+	glustertest.Require(t)
+	bin := glustertest.BuildEventing(t, moduleRoot())
+	c := glustertest.StartCluster(t, glustertest.ClusterConfig{Prefix: prefix, Nodes: 3, PeerProgram: bin})
+	n1, n2, n3 := c.Node(1), c.Node(2), c.Node(3)
+	nodes := []*glustertest.Node{n1, n2, n3}
+	api := filepath.Join(t.TempDir(), "gluster-eventsapi")
+	if err := os.Symlink(bin, api); err != nil {
+		t.Fatal(err)
+	}
+	path := config.ClusterPath(config.DefaultGlusterdWorkdir)
+	mirror := func(n *glustertest.Node) map[string]map[string]string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(n.EventsDir(), "webhooks.json"))
+		if err != nil {
+			t.Fatalf("%s: %v", n.Name, err)
+		}
+		var m map[string]map[string]string
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: webhooks.json: %v: %s", n.Name, err, b)
+		}
+		return m
+	}
+	run := func(n *glustertest.Node, want int, args ...string) string {
+		t.Helper()
+		out, errOut, code := cli(t, n, api, args...)
+		if code != want {
+			t.Fatalf("%s: gluster-eventsapi %s: exit %d, want %d\n%s%s", n.Name, strings.Join(args, " "), code, want, out, errOut)
+		}
+		return out
+	}
+	url := "http://10.0.0.1:8080/vdsm"
+
+	// vdsm: webhook-add URL --bearer_token=TOKEN, webhook-mod, webhook-del.
+	run(n1, 0, "webhook-add", url, "--bearer_token=tok1")
+	run(n2, 5, "webhook-add", url, "--bearer_token=tok1") // exists, seen from node2
+	run(n2, 0, "webhook-mod", url, "--bearer_token=tok2")
+	for _, n := range nodes {
+		if m := mirror(n); m[url]["token"] != "tok2" {
+			t.Errorf("%s: webhooks.json after webhook-mod: %v", n.Name, m)
+		}
+	}
+	out := run(n3, 0, "webhook-list", "--json")
+	if !strings.Contains(out, url) || strings.Contains(out, "tok2") {
+		t.Errorf("webhook-list --json from node3 (secrets redacted):\n%s", out)
+	}
+	run(n3, 0, "webhook-del", url)
+	run(n1, 6, "webhook-del", url) // gone, seen from node1
+	for _, n := range nodes {
+		if m := mirror(n); len(m) != 0 {
+			t.Errorf("%s: webhooks.json after webhook-del: %v", n.Name, m)
+		}
+	}
+
+	// TrueNAS: webhook-add URL -t TOKEN -s SECRET, then sync --json.
+	run(n2, 0, "webhook-add", url, "-t", "tok3", "-s", "sec3")
+	out = run(n2, 0, "sync", "--json")
+	var synced struct {
+		Output []map[string]string `json:"output"`
+	}
+	if err := json.Unmarshal([]byte(out), &synced); err != nil || len(synced.Output) != 3 {
+		t.Fatalf("sync --json: %v\n%s", err, out)
+	}
+	for _, n := range nodes {
+		if m := mirror(n); m[url]["token"] != "tok3" || m[url]["secret"] != "sec3" {
+			t.Errorf("%s: webhooks.json after webhook-add -t -s: %v", n.Name, m)
+		}
+	}
+
+	// config-set on node1, config-get on node3, config-reset on node2.
+	run(n1, 0, "config-set", "log-level", "DEBUG")
+	out = run(n3, 0, "config-get", "--name", "log-level", "--json")
+	if !strings.Contains(out, `"log-level": "DEBUG"`) {
+		t.Errorf("config-get from node3 after config-set on node1:\n%s", out)
+	}
+	run(n3, 2, "config-set", "log-level", "DEBUG") // same value, seen from node3
+	run(n2, 0, "config-reset", "all")
+	for _, n := range nodes {
+		cl, err := config.LoadCluster(n.HostPath(path))
+		if err != nil || cl.LogLevel != "INFO" || cl.Webhook(url) == nil {
+			t.Errorf("%s after config-reset all: %+v, %v", n.Name, cl, err)
+		}
+	}
+}
