@@ -49,6 +49,8 @@ type fakeChannel struct {
 	pushResult func(i int, v cluster.Version) *cluster.Result
 	exec       func(action string, args []string) ([]cluster.Result, error)
 	pushed     []cluster.Version
+	// openErr, if set, is the error of opening the channel (no cluster).
+	openErr error
 }
 
 func (f *fakeChannel) Execute(ctx context.Context, action string, args ...string) ([]cluster.Result, error) {
@@ -149,7 +151,12 @@ func run(t *testing.T, f *fakeChannel, prog Program, args ...string) (int, strin
 	var stdout, stderr bytes.Buffer
 	env := &Env{Ctx: context.Background(), Prog: prog, Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
 		Getenv: func(string) string { return "" }, Version: VersionInfo{Version: "test"},
-		channelFor: func(*config.Node) (clusterChannel, error) { return f, nil }}
+		channelFor: func(*config.Node) (clusterChannel, error) {
+			if f.openErr != nil {
+				return nil, f.openErr
+			}
+			return f, nil
+		}}
 	code := env.run(args)
 	return code, stdout.String(), stderr.String()
 }
@@ -512,5 +519,40 @@ func TestResultsCode(t *testing.T) {
 		if got := resultsCode(tc.rows); got != tc.want {
 			t.Errorf("resultsCode(%v) = %d, want %d", tc.rows, got, tc.want)
 		}
+	}
+}
+
+// A node that belongs to a cluster (glusterd has its peers on record) but
+// whose glusterd does not answer makes no change alone: it would fork its
+// config from the others'. A node without peers makes it, with the note.
+func TestChangeWithGlusterdDown(t *testing.T) {
+	f, cfg := clusterEnv(t)
+	f.openErr = &cluster.NoClusterError{Reason: "glusterd is not running"}
+	code, _, errOut := run(t, f, ProgMain, "--config", cfg, "config-set", "log-level", "DEBUG")
+	if code != 0 || !strings.Contains(errOut, "note: no Gluster cluster here (glusterd is not running): this node only") {
+		t.Fatalf("without peers: exit %d, want 0 and the note:\n%s", code, errOut)
+	}
+	if err := os.MkdirAll(filepath.Join(f.workdir, "peers"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.workdir, "peers", uuid2), []byte("uuid="+uuid2+"\nstate=3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(config.ClusterPath(f.workdir))
+	for _, tc := range []struct {
+		args []string
+		code ExitCode
+	}{
+		{[]string{"config-set", "log-level", "ERROR"}, ExitConfigSyncFailed},
+		{[]string{"webhook-add", "--format", "legacy", "http://127.0.0.1:9/hook"}, ExitWebhookSyncFailed},
+		{[]string{"sync"}, ExitConfigSyncFailed},
+	} {
+		code, _, errOut := run(t, f, ProgMain, append([]string{"--config", cfg}, tc.args...)...)
+		if code != int(tc.code) || !strings.Contains(errOut, "belongs to a Gluster cluster") {
+			t.Errorf("%v with peers on record: exit %d, want %d:\n%s", tc.args, code, tc.code, errOut)
+		}
+	}
+	if after, _ := os.ReadFile(config.ClusterPath(f.workdir)); string(after) != string(before) {
+		t.Errorf("the config changed:\n%s", after)
 	}
 }

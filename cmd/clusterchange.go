@@ -47,8 +47,7 @@ func changeCluster(env *Env, g *Globals, c change) error {
 	}
 	ch, err := env.channel(node)
 	if errors.Is(err, cluster.ErrNoCluster) {
-		env.noteLocal(err)
-		return changeLocal(env, g, node, c)
+		return env.changeAlone(g, node, c, err)
 	}
 	if err != nil {
 		return err
@@ -60,8 +59,7 @@ func changeCluster(env *Env, g *Globals, c change) error {
 	}
 	versions, err := ch.Versions(env.Ctx)
 	if errors.Is(err, cluster.ErrNoCluster) {
-		env.noteLocal(err)
-		return changeLocal(env, g, node, c)
+		return env.changeAlone(g, node, c, err)
 	}
 	if versions == nil {
 		return fmt.Errorf("asking the nodes for their config versions: %w", err)
@@ -113,6 +111,17 @@ func changeCluster(env *Env, g *Globals, c change) error {
 		return perr
 	}
 	return changeResultsError(c, rows, g.JSON)
+}
+
+// changeAlone makes the change on this node alone, there being no
+// cluster (err says why), unless glusterd has peers on record here: a
+// change then waits for this node's glusterd.
+func (env *Env) changeAlone(g *Globals, node *config.Node, c change, err error) error {
+	if peersKnown(node) {
+		return refuseAlone(err, c.syncFailed)
+	}
+	env.noteLocal(err)
+	return changeLocal(env, g, node, c)
 }
 
 // changeErr gives an error of a change function its exit code.

@@ -196,3 +196,20 @@ func divergence(versions []cluster.NodeVersion) string {
 		"'gluster-eventing sync' makes every node hold this node's", versions[newest].Node.Hostname,
 		versions[newest].Version, strings.Join(behind, ", "))
 }
+
+// peersKnown reports whether glusterd has peers on record in node's
+// workdir (<workdir>/peers/ has entries): the node belongs to a cluster
+// even when its glusterd is not running.
+func peersKnown(node *config.Node) bool {
+	entries, err := os.ReadDir(filepath.Join(node.GlusterdWorkdir, "peers"))
+	return err == nil && len(entries) > 0
+}
+
+// refuseAlone is the error of a change asked on a node of a cluster whose
+// glusterd does not answer: made here alone, it would fork this node's
+// config from the others' (and could win over their later changes).
+func refuseAlone(err error, code ExitCode) error {
+	return &Error{Code: code, Err: fmt.Errorf("this node belongs to a Gluster cluster, but %v: the change was not made", err),
+		Hints: []string{"start glusterd on this node (systemctl start glusterd), or make the change on another node; the others reach this one when it is back"}}
+}
+

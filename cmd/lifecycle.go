@@ -127,6 +127,9 @@ func (c *SyncCmd) Run(env *Env, g *Globals) error {
 		return env.printNodes(g, a, rows, nil)
 	}
 	ch, err := env.channel(node)
+	if errors.Is(err, cluster.ErrNoCluster) && peersKnown(node) {
+		return refuseAlone(err, ExitConfigSyncFailed)
+	}
 	if errors.Is(err, cluster.ErrNoCluster) {
 		env.noteLocal(err)
 		return local()
@@ -144,6 +147,9 @@ func (c *SyncCmd) Run(env *Env, g *Globals) error {
 	var installErr error
 	if exists {
 		versions, err := ch.Versions(env.Ctx)
+		if errors.Is(err, cluster.ErrNoCluster) && peersKnown(node) {
+			return refuseAlone(err, ExitConfigSyncFailed)
+		}
 		if errors.Is(err, cluster.ErrNoCluster) {
 			env.noteLocal(err)
 			return local()

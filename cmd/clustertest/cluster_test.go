@@ -257,6 +257,15 @@ func TestClusterCommands(t *testing.T) {
 	if err != nil || cl3.LogLevel == "DEBUG" {
 		t.Errorf("node3 (glusterd down) got the change anyway: %v, %v", cl3, err)
 	}
+	// On node3 itself, with its glusterd down, a change is refused rather
+	// than made on node3 alone.
+	out, errOut, code = cli(t, n3, bin, "config-set", "log-level", "ERROR")
+	if code != 9 || !strings.Contains(errOut, "belongs to a Gluster cluster") {
+		t.Errorf("config-set on node3 with its glusterd down: exit %d, want 9\n%s%s", code, out, errOut)
+	}
+	if cl, err := config.LoadCluster(n3.HostPath(config.ClusterPath(config.DefaultGlusterdWorkdir))); err != nil || cl.LogLevel == "ERROR" {
+		t.Errorf("node3 changed its config alone: %v, %v", cl, err)
+	}
 }
 
 // TestClusterLifecycle: stop, start and restart from any node act on every
