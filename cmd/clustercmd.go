@@ -212,4 +212,3 @@ func refuseAlone(err error, code ExitCode) error {
 	return &Error{Code: code, Err: fmt.Errorf("this node belongs to a Gluster cluster, but %v: the change was not made", err),
 		Hints: []string{"start glusterd on this node (systemctl start glusterd), or make the change on another node; the others reach this one when it is back"}}
 }
-
