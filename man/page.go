@@ -43,7 +43,8 @@ func PageOptions() Options {
 				"no new port, no new secret. Each prints a table of NODE, NODE STATUS (DOWN: its glusterd did not answer) " +
 				"and the action's status per node (OK, or NOT OK and why), or with --json gluster-eventsapi's shape; " +
 				"the exit status is 3 when the action failed on every node and 4 when on some. " +
-				"On a machine without glusterd, or a node without peers, they act on this node alone and say so in one line.",
+				"On a machine without glusterd, or a node without peers, they act on this node alone and say so in one line; " +
+				"on a node of a cluster whose glusterd is down, a change is refused (exit status 8 or 9) rather than made on that node alone.",
 			"The cluster-shared configuration carries a generation, the node the change was made on, and a digest. " +
 				"A change is checked on the node where it is typed (a bad URL, unknown key or invalid value is refused " +
 				"before any other node is touched), is made on top of the newest configuration any node holds, " +
