@@ -98,8 +98,7 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 		return err
 	}
 	head := []string{"GENERATION", "JOURNAL SEQ", "WEBHOOKS"}
-	if perr := writeNodeTable(env.Stdout, "daemon", rows, head, func(r *nodeResult) []string {
-		i := indexOfRow(rows, r)
+	if perr := writeNodeTable(env.Stdout, "daemon", rows, head, func(i int) []string {
 		st := statuses[i]
 		if st == nil {
 			return []string{"-", "-", "-"}
@@ -137,15 +136,6 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 		warnFailing(env.Stderr, env.Prog, "on "+rows[i].Node+": ", peerWebhooks(st.Webhooks))
 	}
 	return err
-}
-
-func indexOfRow(rows []nodeResult, r *nodeResult) int {
-	for i := range rows {
-		if &rows[i] == r {
-			return i
-		}
-	}
-	return -1
 }
 
 // webhookSummary is a node's WEBHOOKS cell: how many are ok and how many

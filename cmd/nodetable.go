@@ -87,19 +87,19 @@ func resultsError(what string, rs []nodeResult, printed bool) error {
 	if code == ExitAllNodesFailed {
 		msg = fmt.Sprintf("%s failed on every node", what)
 	}
-	return &Error{Code: code, Err: fmt.Errorf("%s", msg), Printed: printed}
+	return &Error{Code: code, Err: errors.New(msg), Printed: printed}
 }
 
 // writeNodeTable prints gluster-eventsapi's per-node table, NODE | NODE
 // STATUS | <COL> STATUS, with the status columns right-aligned, plus the
-// extra columns (each row's extra cells, right-aligned too).
-func writeNodeTable(w io.Writer, col string, rs []nodeResult, extraHead []string, extra func(*nodeResult) []string) error {
+// extra columns (extra(i) are row i's cells, right-aligned too).
+func writeNodeTable(w io.Writer, col string, rs []nodeResult, extraHead []string, extra func(i int) []string) error {
 	rows := [][]string{append([]string{"NODE", "NODE STATUS", strings.ToUpper(col) + " STATUS"}, extraHead...)}
 	for i := range rs {
 		r := &rs[i]
 		row := []string{r.Node, r.nodeStatus(), r.statusCell()}
 		if extra != nil {
-			row = append(row, extra(r)...)
+			row = append(row, extra(i)...)
 		}
 		rows = append(rows, row)
 	}
