@@ -121,8 +121,8 @@ type SyncStatus struct {
 
 // ConfigStatus says which config is running.
 type ConfigStatus struct {
-	NodePath        string `json:"node_path"`
-	ClusterPath     string `json:"cluster_path"`
+	NodePath        string     `json:"node_path"`
+	ClusterPath     string     `json:"cluster_path"`
 	Generation      int64      `json:"generation"`
 	Origin          string     `json:"origin,omitempty"`
 	Digest          string     `json:"digest"`

@@ -42,7 +42,7 @@ func Stage(workdir string, content []byte, origin string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("staging the config: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, name), content, 0o600); err != nil {
+	if err := config.WriteFileAtomic(filepath.Join(dir, name), content, 0o600); err != nil {
 		return "", fmt.Errorf("staging the config: %w", err)
 	}
 	return name, nil
@@ -223,38 +223,6 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-// writeFileAtomic replaces path with data (temp file in the same
-// directory, fsync, rename, fsync of the directory).
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
 }
 
 // Push makes every node hold content, the config file of version v

@@ -196,7 +196,7 @@ func WriteCluster(path string, c *Cluster) error {
 	if err := c.Validate(); err != nil {
 		return inFile(path, err)
 	}
-	if err := writeFileAtomic(path, c.Encode(), 0o600); err != nil {
+	if err := WriteFileAtomic(path, c.Encode(), 0o600); err != nil {
 		return err
 	}
 	return WriteLegacyMirror(filepath.Dir(path), c)

@@ -208,11 +208,11 @@ func encode(header string, v any) []byte {
 	return buf.Bytes()
 }
 
-// writeFileAtomic replaces path with data: it writes a temp file in the same
+// WriteFileAtomic replaces path with data: it writes a temp file in the same
 // directory with the given mode, fsyncs it, renames it over path and fsyncs
 // the directory, so a reader sees the old or the new file, never a part. The
 // directory is created (0755) if missing.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) (err error) {
+func WriteFileAtomic(path string, data []byte, mode fs.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

@@ -46,7 +46,7 @@ func WriteLegacyMirror(eventsDir string, c *Cluster) error {
 	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, want) {
 		return nil
 	}
-	if err := writeFileAtomic(path, want, 0o600); err != nil {
+	if err := WriteFileAtomic(path, want, 0o600); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

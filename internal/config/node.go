@@ -131,7 +131,7 @@ func WriteNode(path string, n *Node) error {
 	if err := n.Validate(); err != nil {
 		return inFile(path, err)
 	}
-	return writeFileAtomic(path, n.Encode(), 0o644)
+	return WriteFileAtomic(path, n.Encode(), 0o644)
 }
 
 // Encode returns n as the TOML WriteNode writes.
