@@ -38,7 +38,7 @@ func (c *DaemonCmd) Run(env *Env, g *Globals) error {
 // ReloadCmd reloads the daemon of every node, or with --local (systemd's
 // ExecReload) of this node, synchronously.
 type ReloadCmd struct {
-	Timeout time.Duration `help:"How long to wait for the daemon." default:"30s"`
+	Timeout time.Duration `help:"How long to wait for this node's daemon (with --local, or without a cluster; every node of a cluster waits 30s for its own)." default:"30s"`
 	Local   bool          `help:"Only this node's daemon (systemd's ExecReload= runs this)."`
 }
 

@@ -15,7 +15,7 @@ import (
 // StatusCmd shows every node's daemon, or with --local this node's in
 // detail.
 type StatusCmd struct {
-	Timeout time.Duration `help:"How long to wait for the daemon." default:"10s"`
+	Timeout time.Duration `help:"How long to wait for this node's daemon (with --local, or without a cluster; every node of a cluster waits 5s for its own)." default:"10s"`
 	Local   bool          `help:"Only this node's daemon, in detail: intake counters, journal, webhook deliveries."`
 }
 
