@@ -556,3 +556,35 @@ func TestChangeWithGlusterdDown(t *testing.T) {
 		t.Errorf("the config changed:\n%s", after)
 	}
 }
+
+// webhook-list and config-get show this node's copy and say when the
+// nodes' copies differ.
+func TestListsFlagDivergence(t *testing.T) {
+	f, cfg := clusterEnv(t)
+	same := true
+	f.versions = func() []cluster.NodeVersion {
+		own := f.ownVersion()
+		other := own
+		if !same {
+			other = cluster.Version{Generation: own.Generation + 1, Origin: uuid3, Digest: "ff"}
+		}
+		return []cluster.NodeVersion{
+			{Node: testNodes[0], Version: own, Exists: true},
+			{Node: testNodes[1], Version: own, Exists: true},
+			{Node: testNodes[2], Version: other, Exists: true},
+		}
+	}
+	for _, args := range [][]string{{"webhook-list"}, {"config-get"}} {
+		same = true
+		code, _, errOut := run(t, f, ProgMain, append([]string{"--config", cfg}, args...)...)
+		if code != 0 || strings.Contains(errOut, "differ") {
+			t.Errorf("%v, every node the same: exit %d\n%s", args, code, errOut)
+		}
+		same = false
+		code, _, errOut = run(t, f, ProgMain, append([]string{"--config", cfg}, args...)...)
+		if code != 0 || !strings.Contains(errOut, "the nodes' configs differ: node3 has the newest") ||
+			!strings.Contains(errOut, "localhost holds generation 0, node2 holds generation 0") {
+			t.Errorf("%v, node3 newer: exit %d\n%s", args, code, errOut)
+		}
+	}
+}
