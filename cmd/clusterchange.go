@@ -152,43 +152,23 @@ func nextGeneration(own int64, versions []cluster.NodeVersion) int64 {
 // than this node's: a change is made on top of the newest config, never of
 // a stale copy.
 func (env *Env) catchUp(ch clusterChannel, node *config.Node, versions []cluster.NodeVersion) error {
-	var self *cluster.NodeVersion
-	newest := -1
-	for i := range versions {
-		v := &versions[i]
-		if v.Node.Self {
-			self = v
-		}
-		if v.Err != nil || !v.Exists {
-			continue
-		}
-		if newest < 0 || v.Version.Newer(versions[newest].Version) {
-			newest = i
+	var mine *cluster.Version
+	for _, v := range versions {
+		if v.Node.Self && v.Err == nil && v.Exists {
+			mine = &v.Version
 		}
 	}
-	if newest < 0 || versions[newest].Node.Self {
+	newest, ok := cluster.Newest(versions, mine)
+	if !ok {
 		return nil
 	}
-	if self != nil && self.Err == nil && self.Exists && !versions[newest].Version.Newer(self.Version) {
-		return nil
-	}
-	from := versions[newest].Node
-	content, v, err := ch.Fetch(env.Ctx, from.UUID)
+	res, err := cluster.CatchUp(env.Ctx, ch, node.GlusterdWorkdir, newest.Node)
 	if err != nil {
-		return fmt.Errorf("this node's config is older than %s's (%s); fetching it first: %w", from.Hostname, versions[newest].Version, err)
+		return fmt.Errorf("this node's config is older than %s's (%s); installing it here first: %w", newest.Node.Hostname, newest.Version, err)
 	}
-	name, err := cluster.Stage(node.GlusterdWorkdir, content, v.Origin)
-	if err != nil {
-		return err
+	if res.Installed {
+		fmt.Fprintf(env.Stderr, "%s: note: this node's config was older: installed %s's (%s) first\n", env.Prog, newest.Node.Hostname, res.Version)
 	}
-	if _, err := cluster.Install(node.GlusterdWorkdir, name, v, false); err != nil {
-		var newer *cluster.NewerError
-		if errors.As(err, &newer) {
-			return nil // this node got a newer one meanwhile: build on that
-		}
-		return fmt.Errorf("installing %s's newer config here first: %w", from.Hostname, err)
-	}
-	fmt.Fprintf(env.Stderr, "%s: note: this node's config was older: installed %s's (%s) first\n", env.Prog, from.Hostname, v)
 	return nil
 }
 

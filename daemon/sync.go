@@ -106,62 +106,40 @@ func (s *configSync) once(ctx context.Context) {
 		return
 	}
 	mine := cluster.VersionOf(cur)
-	best, from := mine, cluster.Node{}
 	for _, nv := range versions {
-		switch {
-		case nv.Err != nil:
+		if nv.Err != nil {
 			st.Unreachable = append(st.Unreachable, nv.Node.Hostname)
-		case nv.Node.Self:
-		case nv.Exists && nv.Version.Newer(best):
-			best, from = nv.Version, nv.Node
-		}
-		if nv.Err == nil && nv.Exists && !nv.Version.Same(mine) {
+		} else if nv.Exists && !nv.Version.Same(mine) {
 			st.Diverged = append(st.Diverged, nv.Node.Hostname)
 		}
 	}
-	if from.UUID == "" {
+	newest, ok := cluster.Newest(versions, &mine)
+	if !ok {
 		st.State = "in sync"
 		if len(st.Diverged) > 0 {
 			st.State = "newest" // the others will pull this one
 		}
 		return
 	}
-	if err := s.pull(ctx, ch, node, from, best); err != nil {
+	if err := s.pull(ctx, ch, node, newest.Node); err != nil {
 		st.State, st.Error = "failed", err.Error()
-		d.log.Warn("cannot catch up with a newer cluster config", "node", from.Hostname, "version", best.String(), "err", err)
+		d.log.Warn("cannot catch up with a newer cluster config", "node", newest.Node.Hostname, "version", newest.Version.String(), "err", err)
 		return
 	}
-	st.State, st.PulledFrom, st.Pulled = "caught up", from.Hostname, time.Now()
+	st.State, st.PulledFrom, st.Pulled = "caught up", newest.Node.Hostname, time.Now()
 	st.Diverged = nil
 }
 
-// pull fetches the config of node from and installs it, then reloads.
-func (s *configSync) pull(ctx context.Context, ch *cluster.Channel, node *config.Node, from cluster.Node, v cluster.Version) error {
-	content, got, err := ch.Fetch(ctx, from.UUID)
-	if err != nil {
+// pull installs the config of node from, then reloads.
+func (s *configSync) pull(ctx context.Context, ch *cluster.Channel, node *config.Node, from cluster.Node) error {
+	res, err := cluster.CatchUp(ctx, ch, node.GlusterdWorkdir, from)
+	if err != nil || !res.Installed {
 		return err
 	}
-	if !got.Same(v) && !got.Newer(v) {
-		return fmt.Errorf("node %s now holds %s, not the newer %s", from.Hostname, got, v)
-	}
-	name, err := cluster.Stage(node.GlusterdWorkdir, content, got.Origin)
-	if err != nil {
-		return err
-	}
-	res, err := cluster.Install(node.GlusterdWorkdir, name, got, false)
-	if _, lost := errors.AsType[*cluster.NewerError](err); lost {
-		return nil // a newer one arrived meanwhile: nothing to catch up
-	}
-	if err != nil {
-		return err
-	}
-	if !res.Installed {
-		return nil
-	}
-	s.d.log.Info("caught up with the cluster config of a peer", "node", from.Hostname, "version", got.String(),
+	s.d.log.Info("caught up with the cluster config of a peer", "node", from.Hostname, "version", res.Version.String(),
 		"previous", res.Previous.String())
 	if err := s.d.Reload(); err != nil {
-		return fmt.Errorf("installed %s, but the reload failed: %w", got, err)
+		return fmt.Errorf("installed %s, but the reload failed: %w", res.Version, err)
 	}
 	return nil
 }
