@@ -285,6 +285,16 @@ func TestConcurrentChangeLost(t *testing.T) {
 	if !regexp.MustCompile(`node2 +UP +NOT OK: holds a newer config \(generation 1 from node 00000000-aaaa`).MatchString(out) {
 		t.Errorf("stdout does not show node2's refusal:\n%s", out)
 	}
+	if strings.Contains(out, "config updated") {
+		t.Errorf("stdout says the lost change was made:\n%s", out)
+	}
+
+	// A lost webhook-add shows no id or secret of a webhook that exists
+	// nowhere; --json says it lost.
+	code, out, errOut = run(t, f, ProgMain, "--config", cfg, "webhook-add", "http://127.0.0.1:9/lost", "--json")
+	if code != int(ExitError) || !strings.Contains(out, `"lost": true`) || strings.Contains(out, "signing_secret") || strings.Contains(out, `"id"`) {
+		t.Errorf("lost webhook-add: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
 }
 
 func TestChangeCatchesUpFirst(t *testing.T) {

@@ -99,8 +99,21 @@ func changeCluster(env *Env, g *Globals, c change) error {
 	}
 	rows := installRows(results)
 	if lost := lostTo(results); lost != nil {
-		// Another change won: never merged, reported.
-		if perr := env.printChange(g, c, cl, path, rows); perr != nil {
+		// Another change won: never merged, reported. Nothing of this
+		// change exists anywhere, so its id and secret are not shown.
+		delete(c.extra, "id")
+		delete(c.extra, "signing_secret")
+		var perr error
+		if g.JSON {
+			if c.extra == nil {
+				c.extra = map[string]any{}
+			}
+			c.extra["lost"] = true
+			perr = env.printChange(g, c, cl, path, rows)
+		} else {
+			perr = writeNodeTable(env.Stdout, "sync", rows, nil, nil)
+		}
+		if perr != nil {
 			return perr
 		}
 		return &Error{Code: ExitError, Printed: g.JSON, Err: fmt.Errorf(
