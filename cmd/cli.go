@@ -34,6 +34,7 @@ type CLI struct {
 	Restart RestartCmd `cmd:"" help:"Restart the daemon on every node." group:"Daemon"`
 	Reload  ReloadCmd  `cmd:"" help:"Reload the daemon of every node (--local: this node's); returns when applied." group:"Daemon"`
 	Status  StatusCmd  `cmd:"" help:"Show every node's daemon, config generation and webhook health (--local: this node's in detail)." group:"Daemon"`
+	State   StateCmd   `cmd:"" help:"Show the cluster's peers, volumes (with health) and bricks as this node's daemon knows them." group:"Daemon"`
 
 	WebhookAdd  WebhookAddCmd  `cmd:"" help:"Add a webhook, on every node." group:"Webhooks"`
 	WebhookMod  WebhookModCmd  `cmd:"" help:"Change a webhook's settings, on every node." group:"Webhooks"`

@@ -67,11 +67,15 @@ func (c *StatusCmd) local(env *Env, g *Globals, node *config.Node) error {
 	if g.JSON {
 		return env.printJSON(st)
 	}
-	printStatus(env, st)
+	volumes := ""
+	if table, err := client.State(env.Ctx); err == nil {
+		volumes = volumesSummary(table) // a daemon without a state table answers 404: no line
+	}
+	printStatus(env, st, volumes)
 	return nil
 }
 
-func printStatus(env *Env, st *api.Status) {
+func printStatus(env *Env, st *api.Status, volumes string) {
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "Node:\t%s\n", st.NodeID)
 	fmt.Fprintf(w, "Daemon:\tup %s, pid %d, version %s\n", time.Duration(st.Uptime*float64(time.Second)).Round(time.Second), st.PID, st.Version)
@@ -92,6 +96,9 @@ func printStatus(env *Env, st *api.Status) {
 	fmt.Fprintf(w, "Config:\tgeneration %d, %s\n", st.Config.Generation, st.Config.ClusterPath)
 	if st.Config.LastReloadError != "" {
 		fmt.Fprintf(w, "Last reload:\tFAILED: %s\n", st.Config.LastReloadError)
+	}
+	if volumes != "" {
+		fmt.Fprintf(w, "Volumes:\t%s\n", volumes)
 	}
 	w.Flush()
 	fmt.Fprintln(env.Stdout)

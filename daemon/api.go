@@ -107,6 +107,7 @@ func (d *Daemon) startAPI(path string) (*apiServer, error) {
 		writeJSON(w, code, res)
 	})
 	d.webhookRoutes(mux)
+	d.stateRoutes(mux)
 	mux.Handle("GET /metrics", d.metricsHandler())
 	a := &apiServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, path: path}
 	go a.srv.Serve(ln)

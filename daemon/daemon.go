@@ -22,6 +22,7 @@ import (
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/internal/gluster"
 	"github.com/gluster/gluster-eventing/internal/journal"
+	"github.com/gluster/gluster-eventing/internal/state"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
 
@@ -58,6 +59,7 @@ type Daemon struct {
 	evlog    *eventsLog
 	peers    *peerAddrs
 	sync     *configSync
+	table    *state.Table
 
 	// reloadMu serialises reloads. It is not mu: a reload can wait up to
 	// 30 s for webhook attempts in flight, and status, STATUS= and the
@@ -171,6 +173,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.evlog.disabled.Store(cluster.DisableEventsLog)
 	}
 
+	if err := d.startState(runCtx); err != nil {
+		d.stopHooks()
+		return err
+	}
+	defer d.stopState() // before the journal closes
 	conns, err := d.openIntake(node)
 	if err != nil {
 		d.stopHooks()

@@ -23,8 +23,7 @@ func (t *Table) reconcile(ctx context.Context) error {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			return err // stopping
 		}
-		t.unreachable(err)
-		return err
+		return t.unreachable(err)
 	}
 	now := t.now()
 	t.mu.Lock()
@@ -100,17 +99,19 @@ func (t *Table) reconcile(ctx context.Context) error {
 
 // unreachable marks the table stale: glusterd (or the gluster CLI) could
 // not be asked. The table keeps its last content; volumes' Health becomes
-// unknown.
-func (t *Table) unreachable(err error) {
-	state, status := GlusterdStopped, fmt.Sprintf("glusterd is not running: %v", err)
+// unknown. It returns err with the reason Snapshot.Status gives.
+func (t *Table) unreachable(err error) error {
+	state, why := GlusterdStopped, "glusterd is not running"
 	switch {
 	case errors.Is(err, exec.ErrNotFound):
-		state, status = GlusterdUnknown, fmt.Sprintf("no gluster command: %v", err)
+		state, why = GlusterdUnknown, "no gluster command"
 	case errors.As(err, new(*gluster.OpError)):
-		state, status = GlusterdRunning, fmt.Sprintf("glusterd failed a query: %v", err)
+		state, why = GlusterdRunning, "glusterd failed a query"
 	case errors.Is(err, context.DeadlineExceeded):
-		status = fmt.Sprintf("glusterd is not answering: %v", err)
+		why = "glusterd is not answering"
 	}
+	err = fmt.Errorf("%s: %w", why, err)
+	status := err.Error()
 	if msg := err.Error(); msg != t.lastErr {
 		t.lastErr = msg
 		t.log.Warn("cannot ask glusterd; the state table is stale until it answers", "err", err)
@@ -136,6 +137,7 @@ func (t *Table) unreachable(err error) {
 	if len(set) > 0 {
 		t.save()
 	}
+	return err
 }
 
 // ask runs the three gluster queries and builds the table from them.
