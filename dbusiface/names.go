@@ -3,9 +3,15 @@
 // properties, and the journal's events as signals, for desktop and
 // storaged-style listeners that cannot take webhooks or an HTTP stream.
 //
-// It holds the API's names (bus name, object paths, interfaces, errors) and
+// It holds the API's names (bus name, object paths, interfaces, errors),
 // the escaping of Gluster names into object path elements, so that every
-// path the export will produce is stable and valid. The API follows UDisks2
+// path is stable and valid, and the export itself (Start): the objects are
+// rebuilt from the state table on every change set and diffed, so that
+// each object gets one PropertiesChanged per change set, coalesced to at
+// most one per FlushInterval under storms; GetManagedObjects and Get answer
+// from the same live values under the same lock. All bus work runs in the
+// export's own goroutines: intake, the journal and the table never wait for
+// a slow bus. The API follows UDisks2
 // (../shared/reference/CONVENTIONS.md §1): an ObjectManager at the root, a
 // Manager singleton, one flat directory per kind of object, names in
 // properties rather than parsed from paths.
