@@ -194,6 +194,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.stopHooks()
 		return err
 	}
+	stopDBus := d.startDBus(node)
+	defer stopDBus() // before the state table and the journal stop
 
 	var wg, readers sync.WaitGroup
 	errc := make(chan error, len(conns)+1)

@@ -1,0 +1,159 @@
+package daemon_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/gluster/gluster-eventing/dbusiface"
+	"github.com/gluster/gluster-eventing/internal/testenv"
+)
+
+// dbusPrivateBus starts a dbus-daemon configured as a system bus that
+// includes the packaged policy file, and returns its address.
+func dbusPrivateBus(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("dbus-daemon")
+	testenv.Require(t, err == nil, "dbus-daemon (Debian package dbus-daemon)")
+	policy, err := filepath.Abs("../packaging/org.gluster.Eventing1.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	err = os.WriteFile(conf, fmt.Appendf(nil, `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+  </policy>
+  <include>%s</include>
+</busconfig>
+`, filepath.Join(dir, "bus.sock"), policy), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--config-file="+conf, "--nofork", "--print-address=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading dbus-daemon's address: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+func dbusBusctl(t *testing.T, addr string, args ...string) string {
+	t.Helper()
+	_, err := exec.LookPath("busctl")
+	testenv.Require(t, err == nil, "busctl (Debian package systemd)")
+	out, err := exec.Command("busctl", append([]string{"--address=" + addr}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("busctl %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// The daemon exports its Manager and the Event signals on the system bus
+// the node config names, and stops owning the name when it stops.
+func TestDBusExport(t *testing.T) {
+	addr := dbusPrivateBus(t)
+	n := rtNewNode(t)
+	rtWriteFileAtomic(t, n.NodePath, strings.Replace(n.NodeConfig(), `bus = "none"`, `bus = "system"`, 1))
+
+	client, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if err := client.AddMatchSignal(dbus.WithMatchInterface(dbusiface.ManagerInterface), dbus.WithMatchMember("Event")); err != nil {
+		t.Fatal(err)
+	}
+	sigs := make(chan *dbus.Signal, 64)
+	client.Signal(sigs)
+
+	p := n.Start(t, "DBUS_SYSTEM_BUS_ADDRESS="+addr)
+	p.WaitReady(n)
+	st := n.Status(t)
+	rtEventually(t, 10*time.Second, "the name on the bus", func() (bool, string) {
+		var has bool
+		err := client.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, dbusiface.BusName).Store(&has)
+		return has, fmt.Sprint(err)
+	})
+	if got := dbusBusctl(t, addr, "get-property", dbusiface.BusName, string(dbusiface.ManagerPath),
+		dbusiface.ManagerInterface, "NodeUUID"); got != fmt.Sprintf("s %q\n", st.NodeID) {
+		t.Errorf("NodeUUID = %s, want %s", got, st.NodeID)
+	}
+	tree := dbusBusctl(t, addr, "tree", "--list", dbusiface.BusName)
+	if !strings.Contains(tree, string(dbusiface.ManagerPath)+"\n") {
+		t.Errorf("busctl tree:\n%s", tree)
+	}
+	state := dbusBusctl(t, addr, "call", dbusiface.BusName, string(dbusiface.ManagerPath), dbusiface.ManagerInterface,
+		"GetState", "a{sv}", "0")
+	if !strings.Contains(state, `"Glusterd" s`) {
+		t.Errorf("GetState: %s", state)
+	}
+
+	rtNewSender(t).SendMarker(t, n.Addr4(), "dbus-marker")
+	deadline := time.After(10 * time.Second)
+	for found := false; !found; {
+		select {
+		case s := <-sigs:
+			if len(s.Body) == 5 && s.Body[1] == "VOLUME_START" {
+				data, _ := s.Body[4].(map[string]dbus.Variant)
+				found = data["name"].Value() == "dbus-marker"
+			}
+		case <-deadline:
+			t.Fatal("no Event signal for the datagram within 10s")
+		}
+	}
+
+	p.Stop()
+	var has bool
+	if err := client.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, dbusiface.BusName).Store(&has); err != nil || has {
+		t.Errorf("after the daemon stopped, the name is owned: %v %v", has, err)
+	}
+}
+
+// A system bus that cannot be reached is a warning; the daemon runs.
+func TestDBusUnreachable(t *testing.T) {
+	n := rtNewNode(t)
+	rtWriteFileAtomic(t, n.NodePath, strings.Replace(n.NodeConfig(), `bus = "none"`, `bus = "system"`, 1))
+	p := n.Start(t, "DBUS_SYSTEM_BUS_ADDRESS=unix:path="+filepath.Join(n.Dir, "no-bus.sock"))
+	p.WaitReady(n)
+	rtNewSender(t).SendMarker(t, n.Addr4(), "no-bus")
+	n.WaitCaughtUp(t)
+	p.Stop()
+	if got := strings.Count(p.Stderr.String(), "no D-Bus export"); got != 1 {
+		t.Errorf("%d warnings about the bus, want 1:\n%s", got, p.Stderr.String())
+	}
+}
