@@ -78,14 +78,9 @@ func (t *Table) reconcile(ctx context.Context) error {
 	clear(t.touchedBricks)
 	clear(t.touchedPeers)
 	t.allPeers = false
-	if len(set) > 0 {
-		t.publishLocked(set)
-	}
-	t.mu.Unlock()
-	if was != GlusterdRunning {
-		t.log.Info("glusterd answers; state table reconciled", "peers", len(peers), "volumes", len(vols), "bricks", len(bricks))
-	}
-	t.lastErr = ""
+	// The missed changes are journaled before the change set goes out
+	// (under the lock: a Snapshot waits for one group commit), so that a
+	// subscriber that sees the set finds the events in the journal.
 	if len(missed) > 0 {
 		if _, err := t.j.Append(ctx, missed...); err != nil {
 			t.log.Error("journaling the changes only reconciliation saw", "err", err, "events", len(missed))
@@ -93,6 +88,14 @@ func (t *Table) reconcile(ctx context.Context) error {
 			t.log.Info("journaled changes only reconciliation saw", "events", len(missed))
 		}
 	}
+	if len(set) > 0 {
+		t.publishLocked(set)
+	}
+	t.mu.Unlock()
+	if was != GlusterdRunning {
+		t.log.Info("glusterd answers; state table reconciled", "peers", len(peers), "volumes", len(vols), "bricks", len(bricks))
+	}
+	t.lastErr, t.failures = "", 0
 	t.save()
 	return nil
 }
@@ -112,6 +115,7 @@ func (t *Table) unreachable(err error) error {
 	}
 	err = fmt.Errorf("%s: %w", why, err)
 	status := err.Error()
+	t.failures++
 	if msg := err.Error(); msg != t.lastErr {
 		t.lastErr = msg
 		t.log.Warn("cannot ask glusterd; the state table is stale until it answers", "err", err)

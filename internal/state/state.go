@@ -126,8 +126,10 @@ const (
 	StateKey     = "state:table"
 	// DefaultInterval is how often the table is reconciled with glusterd.
 	DefaultInterval = 60 * time.Second
-	// retryInterval is how often a glusterd that does not answer is asked
-	// again, so that its return is noticed soon.
+	// retryInterval is how soon a glusterd that does not answer is asked
+	// again, so that its return is noticed soon; the pause doubles with
+	// each failure up to half the Interval (a node without glusterd must
+	// not run the gluster CLI every few seconds forever).
 	retryInterval = 5 * time.Second
 	// followUpDelay is how long after an event that only says "something
 	// changed" glusterd is asked (events come in bursts: one ask for all).
@@ -196,6 +198,7 @@ type Table struct {
 	followAt      time.Time
 	lastAsk       time.Time
 	lastErr       string
+	failures      int // reconciliations failed in a row
 
 	refreshc chan chan error
 	cancel   context.CancelFunc
@@ -461,8 +464,9 @@ func (t *Table) nextAsk() time.Time {
 	running := t.glusterd == GlusterdRunning
 	t.mu.Unlock()
 	next := t.lastAsk.Add(t.interval)
-	if !running {
-		next = t.lastAsk.Add(retryInterval)
+	if !running && t.failures > 0 {
+		retry := min(retryInterval<<min(t.failures-1, 8), t.interval/2)
+		next = t.lastAsk.Add(retry)
 	}
 	if !t.followAt.IsZero() {
 		next = minTime(next, maxTime(t.followAt, t.lastAsk.Add(minGap)))

@@ -400,3 +400,37 @@ func TestSubscribeOverflow(t *testing.T) {
 		t.Fatalf("got %+v, want the set of seq %d", set, seq)
 	}
 }
+
+// The periodic check notices glusterd's return by itself.
+func TestPeriodicReconcile(t *testing.T) {
+	j := openJournal(t, t.TempDir())
+	defer j.Close()
+	g := replica3()
+	g.err = &gluster.RunError{Err: errors.New("exit status 1"), Output: "Connection failed."}
+	tb, err := New(Options{Gluster: g, Journal: j, Interval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.Start(context.Background())
+	defer tb.Stop()
+	snap, ch, cancel := tb.Subscribe(16)
+	defer cancel()
+	if snap.Glusterd != GlusterdStopped {
+		t.Fatalf("glusterd %q", snap.Glusterd)
+	}
+	g.set(func(g *fakeGluster) { g.err = nil })
+	set := next(t, ch)
+	if len(set) != 5 || set[0].Kind != Added || tb.Snapshot().Glusterd != GlusterdRunning {
+		t.Errorf("set %+v", set)
+	}
+	// A brick that dies meanwhile is found by the next period, and
+	// journaled.
+	g.set(func(g *fakeGluster) { g.status[0].Online = false })
+	set = next(t, ch)
+	if len(set) != 2 || set[1].Key != brickID("/b/1") {
+		t.Errorf("set %+v", set)
+	}
+	if s := synthesized(t, j); len(s) != 1 || s[0].Event.Type != gfevent.BrickDisconnected {
+		t.Errorf("synthesized %+v", s)
+	}
+}
