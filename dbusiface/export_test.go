@@ -565,3 +565,28 @@ func TestNameTaken(t *testing.T) {
 		t.Errorf("Version = %v", got)
 	}
 }
+
+// GetEvents after retention trimmed the journal: since 0 is the oldest
+// retained, an older since is NotFound (events were missed).
+func TestGetEventsTrimmed(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"), journal.Options{MaxBytes: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	start, _ := gfevent.Lookup("VOLUME_START")
+	for range 20 {
+		appendEvents(t, j, start)
+	}
+	if j.FirstSeq() <= 2 {
+		t.Fatalf("retention kept everything (first seq %d)", j.FirstSeq())
+	}
+	m := &manager{&Export{opts: Options{Journal: j, NodeUUID: hostA, Logger: slog.New(slog.DiscardHandler)}}}
+	events, next, truncated, derr := m.GetEvents(0, 1000, nil)
+	if derr != nil || len(events) != int(j.LastSeq()-j.FirstSeq()+1) || events[0]["seq"].Value() != j.FirstSeq() || next != j.LastSeq() || truncated {
+		t.Errorf("GetEvents(0) = %d events, next %d, truncated %v, %v; journal %d..%d", len(events), next, truncated, derr, j.FirstSeq(), j.LastSeq())
+	}
+	if _, _, _, derr := m.GetEvents(1, 10, nil); derr == nil || derr.Name != ErrorNotFound {
+		t.Errorf("GetEvents(1) after trimming: %v, want %s", derr, ErrorNotFound)
+	}
+}

@@ -109,7 +109,9 @@ func parseFilter(f map[string]dbus.Variant) (eventFilter, *dbus.Error) {
 
 // GetEvents returns the journaled events after since (at most max, 100
 // when 0), the seq to pass as since next time, and whether more events
-// follow.
+// follow. since 0 starts at the oldest event retained; a since whose
+// successors retention already removed is Error.NotFound (the client
+// missed events and must resync from GetState).
 func (m *manager) GetEvents(since uint64, maxEvents uint32, filter map[string]dbus.Variant) ([]map[string]dbus.Variant, uint64, bool, *dbus.Error) {
 	ef, derr := parseFilter(filter)
 	if derr != nil {
@@ -121,6 +123,9 @@ func (m *manager) GetEvents(since uint64, maxEvents uint32, filter map[string]db
 	}
 	want = min(want, maxGetEvents)
 	j := m.e.opts.Journal
+	if first := j.FirstSeq(); since == 0 && first > 1 {
+		since = first - 1 // 0 is "from the oldest retained"
+	}
 	out := []map[string]dbus.Variant{}
 	next, scanned := since, 0
 	for len(out) < want && scanned < maxScanEvents {
