@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/gluster"
@@ -15,9 +18,10 @@ import (
 // serves it. It follows the journal until stopState.
 func (d *Daemon) startState(ctx context.Context) error {
 	t, err := state.New(state.Options{
-		Gluster: &gluster.CLI{},
-		Journal: d.journal,
-		Logger:  d.log.With("component", "state"),
+		Gluster:     &gluster.CLI{},
+		Journal:     d.journal,
+		GlusterdPID: glusterdPID,
+		Logger:      d.log.With("component", "state"),
 	})
 	if err != nil {
 		return err
@@ -55,4 +59,25 @@ func (d *Daemon) stateRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, d.table.Snapshot())
 	})
+}
+
+// glusterdPIDFile is where glusterd.service (and every packaging of it)
+// has glusterd write its PID ("glusterd -p /var/run/glusterd.pid").
+const glusterdPIDFile = "/run/glusterd.pid"
+
+// glusterdPID is the PID of the running glusterd, 0 when its pid file is
+// missing or names no live process.
+func glusterdPID() int {
+	b, err := os.ReadFile(glusterdPIDFile)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+		return 0
+	}
+	return pid
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 // (Started, ok, bricks online), a brick killed (offline, degraded, within
 // two seconds), a brick killed while the daemon was stopped (a synthesized
 // BRICK_DISCONNECTED reaches the webhook after the next start, and the
-// table says offline), the volume deleted (gone).
+// table says offline), glusterd stopped and started again (stale, then
+// current), the volume deleted (gone).
 func TestRealGlusterState(t *testing.T) {
 	glustertest.Require(t)
 	bin := glustertest.BuildEventing(t, "..")
@@ -141,6 +143,23 @@ bus = "none"
 	}
 	rcv.wait(t, 10*time.Second, "synthesized BRICK_DISCONNECTED", []rgWant{{event: "BRICK_DISCONNECTED",
 		msg: map[string]any{"peer": n.Name, "volume": "rv", "brick": b(3), "synthesized": "reconcile"}}})
+
+	// glusterd stops (its bricks run on): the table is stale and says so,
+	// until glusterd is back.
+	n.StopGlusterd()
+	waitState(5*time.Second, "glusterd stopped", func(st *api.State) error {
+		if v := volume(st); st.Glusterd != "stopped" || v == nil || v.Health != "unknown" || !strings.Contains(st.Status, "glusterd is not running") {
+			return fmt.Errorf("glusterd %q (%s), volume %+v", st.Glusterd, st.Status, v)
+		}
+		return nil
+	})
+	n.StartGlusterd()
+	waitState(5*time.Second, "glusterd back", func(st *api.State) error {
+		if v := volume(st); st.Glusterd != "running" || st.Status != "" || v == nil || v.Health == "unknown" {
+			return fmt.Errorf("glusterd %q (%s), volume %+v", st.Glusterd, st.Status, v)
+		}
+		return nil
+	})
 
 	// Deleted: gone from the table.
 	n.Gluster("volume", "stop", "rv")

@@ -138,6 +138,8 @@ const (
 	// asked for (a storm of VOLUME_SET must not become a storm of gluster
 	// commands).
 	minGap = time.Second
+	// pidCheck is how often Options.GlusterdPID is called.
+	pidCheck = 2 * time.Second
 	// callTimeout bounds one reconciliation's gluster commands.
 	callTimeout = 30 * time.Second
 	// startWait bounds how long Start waits for the first reconciliation.
@@ -165,6 +167,12 @@ type Options struct {
 	Journal Journal // required
 	// Interval is the period of reconciliations; 0 means DefaultInterval.
 	Interval time.Duration
+	// GlusterdPID, if set, returns the PID of the running glusterd, 0 if
+	// none; it is called every 2 s and must be cheap (the daemon reads
+	// glusterd's pid file). A change (glusterd stopped, started or
+	// restarted) makes the table ask glusterd at once, instead of at the
+	// next period.
+	GlusterdPID func() int
 	// Now is the clock of LastChange and Reconciled; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger // nil discards
@@ -175,6 +183,7 @@ type Options struct {
 type Table struct {
 	g        Gluster
 	j        Journal
+	pid      func() int
 	log      *slog.Logger
 	now      func() time.Time
 	interval time.Duration
@@ -222,7 +231,7 @@ func New(opts Options) (*Table, error) {
 		return nil, errors.New("state: Gluster and Journal are required")
 	}
 	t := &Table{
-		g: opts.Gluster, j: opts.Journal, log: opts.Logger, now: opts.Now, interval: opts.Interval,
+		g: opts.Gluster, j: opts.Journal, pid: opts.GlusterdPID, log: opts.Logger, now: opts.Now, interval: opts.Interval,
 		peers: map[string]Peer{}, vols: map[string]Volume{}, bricks: map[string]Brick{},
 		glusterd: GlusterdUnknown, status: "glusterd not asked yet",
 		subs: map[*subscriber]struct{}{}, refreshc: make(chan chan error),
@@ -436,6 +445,14 @@ func (t *Table) loop(ctx context.Context, first chan struct{}) {
 	wake := make(chan struct{}, 1)
 	go t.watch(ctx, wake)
 
+	var pidTick <-chan time.Time
+	lastPID := 0
+	if t.pid != nil {
+		lastPID = t.pid()
+		tick := time.NewTicker(pidCheck)
+		defer tick.Stop()
+		pidTick = tick.C
+	}
 	t.catchUp(ctx)
 	t.reconcile(ctx)
 	close(first)
@@ -446,6 +463,13 @@ func (t *Table) loop(ctx context.Context, first chan struct{}) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-pidTick:
+			if pid := t.pid(); pid != lastPID {
+				t.log.Info("glusterd changed; asking it", "pid", pid, "was", lastPID)
+				lastPID = pid
+				t.catchUp(ctx)
+				t.reconcile(ctx)
+			}
 		case <-wake:
 			t.catchUp(ctx)
 		case reply := <-t.refreshc:

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -432,5 +433,31 @@ func TestPeriodicReconcile(t *testing.T) {
 	}
 	if s := synthesized(t, j); len(s) != 1 || s[0].Event.Type != gfevent.BrickDisconnected {
 		t.Errorf("synthesized %+v", s)
+	}
+}
+
+// glusterd stopping is noticed through its PID within seconds, not at the
+// next period.
+func TestGlusterdPIDChange(t *testing.T) {
+	j := openJournal(t, t.TempDir())
+	defer j.Close()
+	g := replica3()
+	var pid atomic.Int64
+	pid.Store(4242)
+	tb, err := New(Options{Gluster: g, Journal: j, Interval: time.Hour, GlusterdPID: func() int { return int(pid.Load()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.Start(context.Background())
+	defer tb.Stop()
+	_, ch, cancel := tb.Subscribe(16)
+	defer cancel()
+	g.set(func(g *fakeGluster) {
+		g.err = &gluster.RunError{Err: errors.New("exit status 1"), Output: "Connection failed."}
+	})
+	pid.Store(0)
+	set := next(t, ch)
+	if len(set) != 1 || !slices.Contains(set[0].Props, "Health") || tb.Snapshot().Glusterd != GlusterdStopped {
+		t.Errorf("set %+v, glusterd %q", set, tb.Snapshot().Glusterd)
 	}
 }
