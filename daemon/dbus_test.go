@@ -101,9 +101,15 @@ func TestDBusExport(t *testing.T) {
 	sigs := make(chan *dbus.Signal, 64)
 	client.Signal(sigs)
 
+	rcv := rtNewReceiver(t)
+	n.WriteCluster(t, rtHook{URL: rcv.URL, Format: "standard"})
 	p := n.Start(t, "DBUS_SYSTEM_BUS_ADDRESS="+addr)
 	p.WaitReady(n)
 	st := n.Status(t)
+	if len(st.Webhooks) != 1 {
+		t.Fatalf("webhooks: %+v", st.Webhooks)
+	}
+	hook := dbusiface.WebhookPath(st.Webhooks[0].ID)
 	rtEventually(t, 10*time.Second, "the name on the bus", func() (bool, string) {
 		var has bool
 		err := client.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, dbusiface.BusName).Store(&has)
@@ -135,6 +141,22 @@ func TestDBusExport(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no Event signal for the datagram within 10s")
 		}
+	}
+
+	// The webhook's health follows (polled every second).
+	rcv.WaitMarker("dbus-marker")
+	rtEventually(t, 10*time.Second, "the webhook object's Delivered", func() (bool, string) {
+		v, err := client.Object(dbusiface.BusName, hook).GetProperty(dbusiface.WebhookInterface + ".Delivered")
+		return err == nil && v.Value() == uint64(1), fmt.Sprint(v, err)
+	})
+	if got := dbusBusctl(t, addr, "get-property", dbusiface.BusName, string(hook), dbusiface.WebhookInterface, "URL"); got != fmt.Sprintf("s %q\n", rcv.URL) {
+		t.Errorf("webhook URL = %s", got)
+	}
+
+	// Reload, as root, is the daemon's reload.
+	dbusBusctl(t, addr, "call", dbusiface.BusName, string(dbusiface.ManagerPath), dbusiface.ManagerInterface, "Reload", "a{sv}", "0")
+	if st := n.Status(t); st.Config.Reloads != 1 {
+		t.Errorf("after Manager.Reload: %d reloads", st.Config.Reloads)
 	}
 
 	p.Stop()
