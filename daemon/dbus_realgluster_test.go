@@ -1,7 +1,9 @@
 package daemon_test
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,8 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/gluster/gluster-eventing/dbusiface"
+	"github.com/gluster/gluster-eventing/gfevent"
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/glustertest"
 )
 
@@ -115,8 +119,8 @@ const (
 // D-Bus export on a private system bus (with the packaged policy): a
 // created volume and its bricks appear as objects, a killed brick flips
 // its Online and the volume's Health within a second with one
-// PropertiesChanged each, and a deleted volume goes with
-// InterfacesRemoved.
+// PropertiesChanged each (and 10,000 repeated BRICK_DISCONNECTED add
+// none), and a deleted volume goes with InterfacesRemoved.
 func TestRealGlusterDBus(t *testing.T) {
 	glustertest.Require(t)
 	bin := glustertest.BuildEventing(t, "..")
@@ -206,15 +210,35 @@ bus = "system"
 	if took > time.Second {
 		t.Errorf("the brick's and volume's PropertiesChanged took %s, want within 1s", took)
 	}
+	// Gluster repeats BRICK_DISCONNECTED: a storm of 10,000 of them
+	// changes nothing, and gives no signal.
+	pc, err := n.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	to := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 55555}
+	dgram := fmt.Appendf(nil, "%d %d peer=%s;volume=rv;brick=%s", time.Now().Unix(), int(gfevent.BrickDisconnected), n.Name, b(2))
+	for range 10000 {
+		if _, err := pc.WriteTo(dgram, to); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A later change of the volume (an option set, which the table reads
-	// from glusterd) closes the window: the export sends in order.
+	// from glusterd after its VOLUME_SET, journaled after the storm)
+	// closes the window: the table applies in journal order and the
+	// export sends in order.
 	n.Gluster("volume", "set", "rv", "performance.readdir-ahead", "off")
 	watch.wait(t, 10*time.Second, "Options invalidated", func() bool {
 		return len(watch.find(from, vol, propsChanged, changes("Options"))) > 0
 	})
+	st, err := api.NewClient(filepath.Join(dir, "api.sock")).Status(context.Background())
+	if err != nil || st.Intake.Journaled < 10000 {
+		t.Fatalf("the storm did not reach the journal: %+v %v", st.Intake, err)
+	}
 	bricks, vols := watch.find(from, brick(2), propsChanged, nil), watch.find(from, vol, propsChanged, changes("Health"))
 	if len(bricks) != 1 || len(vols) != 1 {
-		t.Errorf("after the kill: %d PropertiesChanged for the brick, %d with Health for the volume; want 1 each", len(bricks), len(vols))
+		t.Errorf("after the kill and a storm of 10,000 repeats: %d PropertiesChanged for the brick, %d with Health for the volume; want 1 each", len(bricks), len(vols))
 	} else if changedValue(bricks[0], "Online") != false || changedValue(vols[0], "Health") != "degraded" {
 		t.Errorf("brick %v, volume %v", bricks[0].Body, vols[0].Body)
 	}
