@@ -9,6 +9,7 @@
 # bind UDP 55555 there, never on the host), with /var/lib/glusterd,
 # /var/log/glusterfs and /run bind-mounted from temp dirs under /var/tmp.
 # Needs glusterfs-server (for /usr/sbin/glustereventsd), python3-requests,
+# dbus-daemon (dbus-daemon and dbus-monitor, for the D-Bus scenario),
 # iproute2 and util-linux; Go 1.26 at /usr/local/go.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -141,10 +142,13 @@ func TestQuickRunOurs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
-	for _, title := range []string{"fdatasync on /var/tmp: p50", "== ceiling", "== burst", "== sustained", "== latency", "== fan-out", "== backlog", "== memory and CPU"} {
+	for _, title := range []string{"fdatasync on /var/tmp: p50", "== ceiling", "== burst", "== sustained", "== latency", "== fan-out", "== backlog", "== D-Bus export", "== memory and CPU"} {
 		if !strings.Contains(stdout.String(), title) {
 			t.Errorf("no %q table", title)
 		}
+	}
+	if !regexp.MustCompile(`D-Bus Event signals received +\| +[1-9][0-9]* \|`).MatchString(stdout.String()) {
+		t.Error("the D-Bus scenario's listener received no Event signal")
 	}
 	if _, err := os.Stat(jsonPath); err != nil {
 		t.Error(err)

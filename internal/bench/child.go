@@ -26,7 +26,7 @@ const childEnv = "GE_BENCH_CHILD"
 // child process in a private network and mount namespace: the webhook
 // receivers, the sender and the daemon all live there.
 type spec struct {
-	Scenario    string        `json:"scenario"` // ceiling, burst, sustained, latency, fanout, backlog
+	Scenario    string        `json:"scenario"` // ceiling, burst, sustained, latency, fanout, backlog, dbus
 	Daemon      string        `json:"daemon"`   // ours or stock; empty for ceiling
 	Bin         string        `json:"bin"`      // the gluster-eventing binary
 	N           int           `json:"n"`        // datagrams (burst, backlog)
@@ -34,6 +34,7 @@ type spec struct {
 	Duration    time.Duration `json:"duration"` // paced sending, or each ceiling measurement
 	Webhooks    int           `json:"webhooks"`
 	MaxInFlight int           `json:"max_in_flight"` // ours only
+	Bus         bool          `json:"bus"`           // ours only: export on a private bus with a listener
 	Quiet       time.Duration `json:"quiet"`         // delivery stopped: quiet this long (0: never)
 	Deadline    time.Duration `json:"deadline"`      // after the last send
 	Ceiling     float64       `json:"ceiling"`       // receiver ceiling to compare throughput with
@@ -134,7 +135,15 @@ func runChild(sp spec, res *result) error {
 	var d *daemonProc
 	switch sp.Daemon {
 	case "ours":
-		d, err = startOurs(sb, sp.Bin, urls, max(1, sp.MaxInFlight))
+		var bus *privateBus
+		if sp.Bus {
+			if bus, err = startBus(sb); err != nil {
+				return err
+			}
+			defer bus.stop()
+			defer func() { res.add("D-Bus Event signals received", "", float64(bus.events.Load())) }()
+		}
+		d, err = startOurs(sb, sp.Bin, urls, max(1, sp.MaxInFlight), bus)
 	case "stock":
 		d, err = startStock(sb, urls)
 	default:
@@ -185,7 +194,7 @@ func runChild(sp spec, res *result) error {
 		snd.burst(sp.N, nil)
 		sendEnd = since(base)
 		timedOut = waitDelivery(base, recvs, total, sendEnd, sp.Quiet, sp.Deadline, d)
-	case "sustained", "latency", "fanout":
+	case "sustained", "latency", "fanout", "dbus":
 		sentAt = make([]int64, total)
 		t0 = since(base)
 		snd.paced(total, sp.Rate, sentAt)
@@ -310,7 +319,7 @@ func runChild(sp spec, res *result) error {
 					res.add("throughput after the last send", "ev/s", float64(after)/secs(last-sendEnd))
 				}
 			}
-		case "latency", "fanout":
+		case "latency", "fanout", "dbus":
 			var lat []int64
 			for _, rr := range recvs {
 				for i := range total {

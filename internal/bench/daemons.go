@@ -103,7 +103,7 @@ func hookURLs(n int) []string {
 
 // startOurs runs "gluster-eventing daemon" with a node config in the
 // sandbox and a cluster config holding the webhooks.
-func startOurs(sb *sandbox, bin string, urls []string, maxInFlight int) (*daemonProc, error) {
+func startOurs(sb *sandbox, bin string, urls []string, maxInFlight int, bus *privateBus) (*daemonProc, error) {
 	var cluster strings.Builder
 	cluster.WriteString("version = 1\n")
 	for _, u := range urls {
@@ -120,13 +120,24 @@ state_dir = %q
 pid_file = %q
 glusterd_workdir = "/var/lib/glusterd"
 cluster_config = %q
-bus = "none"
-`, eventPort, sb.path("run/api.sock"), sb.path("state"), sb.path("run/gluster-eventing.pid"), clusterPath)
+bus = %q
+`, eventPort, sb.path("run/api.sock"), sb.path("state"), sb.path("run/gluster-eventing.pid"), clusterPath, busName(bus))
 	nodePath := sb.path("node.toml")
 	if err := os.WriteFile(nodePath, []byte(node), 0o644); err != nil {
 		return nil, err
 	}
-	return startProc("gluster-eventing", sb.path("daemon.log"), []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, bin, "daemon", "--config", nodePath)
+	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	if bus != nil {
+		env = append(env, "DBUS_SYSTEM_BUS_ADDRESS="+bus.addr)
+	}
+	return startProc("gluster-eventing", sb.path("daemon.log"), env, bin, "daemon", "--config", nodePath)
+}
+
+func busName(bus *privateBus) string {
+	if bus == nil {
+		return "none"
+	}
+	return "system"
 }
 
 // startStock runs Gluster's glustereventsd the way its systemd unit does,

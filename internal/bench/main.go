@@ -45,7 +45,7 @@ const (
 	stock = "stock"
 )
 
-var scenarioOrder = []string{"ceiling", "burst", "sustained", "latency", "fanout", "backlog"}
+var scenarioOrder = []string{"ceiling", "burst", "sustained", "latency", "fanout", "backlog", "dbus"}
 
 type options struct {
 	Bin               string        `json:"bin"`
@@ -136,6 +136,13 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	}
 	o.Repeat = max(1, o.Repeat)
 	return o, nil
+}
+
+func busVariant(withBus bool) string {
+	if withBus {
+		return "bus"
+	}
+	return "none"
 }
 
 func splitList(s string) []string {
@@ -385,6 +392,15 @@ func parentMain(args []string, stdout, stderr io.Writer) int {
 		each("backlog", "", []string{ours}, func(string) spec {
 			return spec{N: o.BacklogN, Deadline: o.BacklogDrain, MaxInFlight: o.BacklogInFlight}
 		})
+	}
+	if o.want("dbus") {
+		// The export's cost: the latency load, with and without a bus
+		// that has a listener for every Event signal.
+		for _, withBus := range []bool{true, false} {
+			each("dbus", busVariant(withBus), []string{ours}, func(string) spec {
+				return spec{Rate: o.LatencyRate, Duration: o.LatencyDur, Quiet: o.Quiet, Deadline: o.PacedDeadline, Bus: withBus}
+			})
+		}
 	}
 
 	tables := b.tables(ceil1, ceil4)

@@ -17,10 +17,13 @@ type row struct {
 }
 
 type table struct {
-	Title  string   `json:"title"`
-	Single bool     `json:"single,omitempty"` // one value column (the ceilings)
-	Rows   []row    `json:"rows"`
-	Notes  []string `json:"notes,omitempty"`
+	Title  string `json:"title"`
+	Single bool   `json:"single,omitempty"` // one value column (the ceilings)
+	// Columns name the two value columns when they are not
+	// gluster-eventing and glustereventsd.
+	Columns []string `json:"columns,omitempty"`
+	Rows    []row    `json:"rows"`
+	Notes   []string `json:"notes,omitempty"`
 }
 
 func ptr(v float64) *float64 { return &v }
@@ -143,6 +146,16 @@ func (b *bench) tables(ceil1, ceil4 float64) []table {
 		})
 	}
 
+	if o.want("dbus") && o.wantDaemon(ours) {
+		ts = append(ts, table{
+			Title: fmt.Sprintf("D-Bus export (gluster-eventing only): %d events/s for %s, 1 webhook, with the export on a private bus and a dbus-monitor listening to every Event signal, and without D-Bus%s",
+				o.LatencyRate, o.LatencyDur, reps("dbus")),
+			Columns: []string{"with D-Bus", "without"},
+			Rows:    merge(b.median("dbus", busVariant(true), ours), b.median("dbus", busVariant(false), ours)),
+			Notes:   []string{"ratio = with / without; CPU time is the daemon's alone (dbus-daemon and the listener are not counted)"},
+		})
+	}
+
 	// Memory and CPU, gathered from the scenarios.
 	mem := table{Title: "memory and CPU (the daemon's process tree: glustereventsd is two processes)"}
 	add := func(scenario, oursVariant, label string) {
@@ -207,6 +220,9 @@ func formatRatio(r row) string {
 
 func (t table) print(w io.Writer) {
 	header := []string{"metric", "gluster-eventing", "glustereventsd", "ratio"}
+	if len(t.Columns) == 2 {
+		header = []string{"metric", t.Columns[0], t.Columns[1], "ratio"}
+	}
 	if t.Single {
 		header = []string{"metric", "value"}
 	}
