@@ -1,6 +1,8 @@
 package state
 
 import (
+	"time"
+
 	"github.com/gluster/gluster-eventing/gfevent"
 	"github.com/gluster/gluster-eventing/internal/evrec"
 	"github.com/gluster/gluster-eventing/internal/journal"
@@ -94,6 +96,16 @@ func (t *Table) applyLocked(ev *gfevent.Event) []Change {
 	case gfevent.BrickReplace, gfevent.BrickResetCommit:
 		t.touchedVols[get("Volume")] = true
 		t.followUp()
+	case gfevent.AfrQuorumMet, gfevent.AfrQuorumFail, gfevent.AfrSubvolUp, gfevent.AfrSubvolsDown,
+		gfevent.EcMinBricksNotUp, gfevent.EcMinBricksUp:
+		// From this node's client processes (self-heal daemon, mounts),
+		// which also see the bricks of other nodes, whose glusterd tells
+		// only its own node: a hint to ask glusterd. They come from every
+		// client process at once, so later than the other follow-ups.
+		if t.followAt.IsZero() {
+			t.followAt = time.Now().Add(hintDelay)
+		}
+		return nil
 	case gfevent.PeerAttach, gfevent.PeerDetach:
 		t.allPeers = true
 		t.followUp()

@@ -271,6 +271,14 @@ func (e *edit) synthesize(now time.Time) []evrec.Record {
 		if !started(e.vols[n.Volume]) || !started(ptr(t.vols, n.Volume)) {
 			continue
 		}
+		// A peer whose glusterd is away cannot say; its PEER_DISCONNECT
+		// (journaled, or synthesized above) said it.
+		if p, ok := t.peers[n.HostUUID]; ok && !p.Connected {
+			continue
+		}
+		if p := e.peers[n.HostUUID]; p != nil && !p.Connected {
+			continue
+		}
 		typ := gfevent.BrickConnected
 		if !n.Online {
 			typ = gfevent.BrickDisconnected

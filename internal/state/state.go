@@ -12,9 +12,17 @@
 // something changed (VOLUME_CREATE, SET, RESET, add/remove/replace brick,
 // PEER_ATTACH/DETACH, QUORUM_*, BRICK_CONNECTED's new port and pid) make it
 // ask glusterd again shortly after. It also asks glusterd every Interval
-// (60 s; every 5 s while glusterd does not answer), on Refresh, and when
-// glusterd comes back (a PEER_CONNECT, or the periodic check succeeding
-// again).
+// (60 s; from 5 s while glusterd does not answer), on Refresh, and when
+// glusterd stops, starts or comes back (its PID changes, a PEER_CONNECT
+// arrives, or the periodic check succeeds again).
+//
+// Each node's glusterd announces only its own bricks (to its own node's
+// daemon): a brick of another node that dies is learnt from the client
+// side events of this node's processes (AFR_*, EC_MIN_BRICKS_*, which make
+// the table ask glusterd) or at the next reconciliation. The bricks of a
+// peer whose glusterd is disconnected are shown offline (glusterd cannot
+// tell), and no BRICK_DISCONNECTED is synthesized for them: the
+// PEER_DISCONNECT said it.
 //
 // One applied event or one reconciliation gives one change set (a []Change)
 // to every subscriber; an event that changes nothing (Gluster repeats
@@ -134,6 +142,9 @@ const (
 	// followUpDelay is how long after an event that only says "something
 	// changed" glusterd is asked (events come in bursts: one ask for all).
 	followUpDelay = 200 * time.Millisecond
+	// hintDelay is followUpDelay for the client-side events that only
+	// hint that a brick of some node changed (AFR_*, EC_MIN_BRICKS_*).
+	hintDelay = 2 * time.Second
 	// minGap is the least time between two reconciliations that events
 	// asked for (a storm of VOLUME_SET must not become a storm of gluster
 	// commands).

@@ -461,3 +461,66 @@ func TestGlusterdPIDChange(t *testing.T) {
 		t.Errorf("set %+v, glusterd %q", set, tb.Snapshot().Glusterd)
 	}
 }
+
+const peerUUID = "22222222-2222-2222-2222-222222222222"
+
+// replica2x2Nodes is a started replica 2 volume with a brick on this node
+// and one on node2.
+func replica2x2Nodes() *fakeGluster {
+	g := &fakeGluster{pool: []gluster.PoolPeer{
+		{UUID: selfUUID, Hostname: "localhost", Connected: true},
+		{UUID: peerUUID, Hostname: "node2", Connected: true, State: "Peer in Cluster"},
+	}}
+	g.vols = []gluster.Volume{{Name: "rv", UUID: "vol-uuid", Status: "Started", Type: "Replicate", BrickCount: 2, ReplicaCount: 2,
+		Bricks: []gluster.VolumeBrick{{Name: "node1:/b/1", HostUUID: selfUUID}, {Name: "node2:/b/1", HostUUID: peerUUID}}}}
+	g.status = []gluster.BrickStatus{
+		{Volume: "rv", Hostname: "node1", Path: "/b/1", PeerID: selfUUID, Online: true, Port: 1, PID: 1},
+		{Volume: "rv", Hostname: "node2", Path: "/b/1", PeerID: peerUUID, Online: true, Port: 2, PID: 2},
+	}
+	return g
+}
+
+// node2's brick dies: node2's glusterd tells only node2. This node's
+// self-heal daemon's AFR event makes the table ask, and the death is
+// journaled as a synthesized event.
+func TestRemoteBrickByHint(t *testing.T) {
+	j := openJournal(t, t.TempDir())
+	defer j.Close()
+	g := replica2x2Nodes()
+	tb := startTable(t, g, j)
+	_, ch, cancel := tb.Subscribe(16)
+	defer cancel()
+	g.set(func(g *fakeGluster) { g.status = g.status[:1] })
+	appendEvent(t, j, gfevent.AfrQuorumFail, "client-pid", "-6", " subvol", "rv-replicate-0")
+	set := next(t, ch)
+	if len(set) != 2 || set[1].Key != peerUUID+":/b/1" || !slices.Contains(set[1].Props, "Online") {
+		t.Fatalf("set %+v", set)
+	}
+	s := synthesized(t, j)
+	if len(s) != 1 || s[0].Event.Type != gfevent.BrickDisconnected {
+		t.Fatalf("synthesized %+v", s)
+	}
+	if v, _ := s[0].Event.Get("peer"); v != "node2" {
+		t.Errorf("peer %q", v)
+	}
+}
+
+// node2's glusterd goes away: its bricks are offline in the table (nobody
+// can tell), and only the peer's disconnection is synthesized.
+func TestPeerAwayNoBrickEvents(t *testing.T) {
+	j := openJournal(t, t.TempDir())
+	defer j.Close()
+	g := replica2x2Nodes()
+	tb := startTable(t, g, j)
+	g.set(func(g *fakeGluster) { g.pool[1].Connected, g.status = false, g.status[:1] })
+	if err := tb.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := tb.Brick(peerUUID + ":/b/1"); b.Online {
+		t.Errorf("node2's brick online")
+	}
+	s := synthesized(t, j)
+	if len(s) != 1 || s[0].Event.Type != gfevent.PeerDisconnect {
+		t.Fatalf("synthesized %+v", s)
+	}
+}
