@@ -34,6 +34,13 @@ func requireTool(t testing.TB, name, pkg string) string {
 // test.
 func privateBus(t testing.TB) string {
 	t.Helper()
+	addr, _ := privateBusCmd(t)
+	return addr
+}
+
+// privateBusCmd is privateBus, with the dbus-daemon's process.
+func privateBusCmd(t testing.TB) (string, *exec.Cmd) {
+	t.Helper()
 	daemon := requireTool(t, "dbus-daemon", "dbus-daemon")
 	policy, err := filepath.Abs("../packaging/org.gluster.Eventing1.conf")
 	if err != nil {
@@ -74,7 +81,7 @@ func privateBus(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("reading dbus-daemon's address: %v", err)
 	}
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), cmd
 }
 
 // busConfig is the system bus's own policy (Debian's system.conf, without

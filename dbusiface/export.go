@@ -242,6 +242,11 @@ func (e *Export) follow(ctx context.Context, changes <-chan []state.Change) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-e.conn.Context().Done():
+			// The bus went away (restarted, or the connection broke):
+			// nothing can be exported any more; the daemon runs on.
+			e.log.Warn("lost the D-Bus connection; the export stops until the daemon restarts", "err", context.Cause(e.conn.Context()))
+			return
 		case _, ok := <-changes:
 			if !ok {
 				changes = nil

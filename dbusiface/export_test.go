@@ -591,3 +591,54 @@ func TestGetEventsTrimmed(t *testing.T) {
 		t.Errorf("GetEvents(1) after trimming: %v, want %s", derr, ErrorNotFound)
 	}
 }
+
+// syncBuffer is a log the export writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// A bus that goes away is one warning; the export stops following.
+func TestBusLost(t *testing.T) {
+	addr, bus := privateBusCmd(t)
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var log syncBuffer
+	x, err := Start(Options{Conn: connect(t, addr), State: &fakeState{snap: testSnapshot()}, Journal: j,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(log.String(), "lost the D-Bus connection") {
+		select {
+		case <-deadline:
+			t.Fatalf("no warning after the bus went away; log:\n%s", log.String())
+		case <-tick.C:
+		}
+	}
+	x.Close() // returns: both goroutines ended
+	if n := strings.Count(log.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, log.String())
+	}
+}

@@ -184,7 +184,7 @@ func eventData(ev gfevent.Event) map[string]dbus.Variant {
 // EventsLost(from, to) and goes on after to.
 func (e *Export) events(ctx context.Context, next uint64) {
 	j := e.opts.Journal
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && e.conn.Context().Err() == nil {
 		if last := j.LastSeq(); last >= next && last-next >= e.opts.MaxEventLag {
 			e.emit(ManagerPath, eventsLostSignal, next, last-1)
 			next = last
