@@ -270,6 +270,7 @@ func New(opts Options) (*Table, error) {
 				t.peers[x.UUID] = x
 			}
 			for _, x := range p.Volumes {
+				x.Health = HealthUnknown // until glusterd answers
 				t.vols[x.Name] = x
 			}
 			for _, x := range p.Bricks {
