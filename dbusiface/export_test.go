@@ -237,6 +237,20 @@ func TestTreeAndIntrospectionGolden(t *testing.T) {
 			t.Errorf("busctl introspect lacks %q:\n%s", want, out)
 		}
 	}
+	// gdbus parses every node's XML (strictly) and walks the tree.
+	requireTool(t, "gdbus", "libglib2.0-bin")
+	gd, err := client(t, "", "gdbus", "introspect", "--address", te.addr, "--dest", BusName, "--object-path", string(RootPath), "--recurse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"interface org.freedesktop.DBus.ObjectManager {", "GetManagedObjects(out a{oa{sa{sv}}} objects);",
+		"InterfacesAdded(o object_path,", "interface org.gluster.Eventing1.Manager {",
+		"GetEvents(in  t since,", "Event(t seq,", "readonly s Health = 'ok';", "readonly b Online = true;",
+		"readonly ao Bricks = [", "node /org/gluster/Eventing1/webhooks/wh_2d1 {", `@org.freedesktop.DBus.Property.EmitsChangedSignal("const")`} {
+		if !strings.Contains(gd, want) {
+			t.Errorf("gdbus introspect --recurse lacks %q:\n%s", want, gd)
+		}
+	}
 	if _, err := client(t, "", "busctl", "--address="+te.addr, "introspect", BusName, "/org/gluster/Eventing1/volumes/nosuch"); err == nil {
 		t.Error("introspecting a volume that does not exist succeeded")
 	}
