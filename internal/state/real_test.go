@@ -171,3 +171,93 @@ func describe(set []state.Change) []string {
 	}
 	return out
 }
+
+// TestRealGlusterTwoNodes runs the table on node1 of a REAL 2-node cluster
+// with a replica 2 volume across both: node2's brick dying is seen (at a
+// Refresh: node2's glusterd tells only node2) and journaled as a
+// synthesized BRICK_DISCONNECTED; node2's glusterd stopping makes its
+// peer disconnected and its bricks offline, with a synthesized
+// PEER_DISCONNECT and no brick event.
+func TestRealGlusterTwoNodes(t *testing.T) {
+	glustertest.Require(t)
+	c := glustertest.StartCluster(t, glustertest.ClusterConfig{Prefix: "gst", Nodes: 2, NodeDirs: []string{}})
+	n1, n2 := c.Node(1), c.Node(2)
+	d1, d2 := n1.BrickDir("rv"), n2.BrickDir("rv")
+	n1.Gluster("volume", "create", "rv", "replica", "2", n1.Addr+":"+d1+"/b", n2.Addr+":"+d2+"/b", "force")
+	n1.Gluster("volume", "start", "rv")
+
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	tb, err := state.New(state.Options{Gluster: &gluster.CLI{Path: n1.WrapCommand("gluster")}, Journal: j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.Start(context.Background())
+	defer tb.Stop()
+	s := tb.Snapshot()
+	if s.Glusterd != state.GlusterdRunning || len(s.Peers) != 2 || len(s.Bricks) != 2 || len(s.Volumes) != 1 || s.Volumes[0].Health != state.HealthOK {
+		t.Fatalf("table at start: %+v", s)
+	}
+	remote := n2.UUID() + ":" + d2 + "/b"
+	if b, _ := tb.Brick(remote); !b.Online || b.Local || b.Hostname != n2.Addr {
+		t.Fatalf("node2's brick %+v", b)
+	}
+
+	n2.KillBrick("rv", d2+"/b")
+	if err := tb.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := tb.Brick(remote); b.Online {
+		t.Errorf("node2's killed brick is online: %+v", b)
+	}
+	if v, _ := tb.Volume("rv"); v.Health != state.HealthDegraded {
+		t.Errorf("volume %+v", v)
+	}
+	if got := synthesizedTypes(t, j); !slices.Equal(got, []string{"BRICK_DISCONNECTED"}) {
+		t.Errorf("synthesized %q", got)
+	}
+
+	n2.Gluster("volume", "start", "rv", "force")
+	if err := tb.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := tb.Brick(remote); !b.Online {
+		t.Errorf("node2's restarted brick is offline: %+v", b)
+	}
+	n2.StopGlusterd()
+	if err := tb.Refresh(context.Background()); err != nil {
+		t.Fatalf("Refresh with node2's glusterd down: %v", err)
+	}
+	if p, _ := tb.Peer(n2.UUID()); p.Connected {
+		t.Errorf("node2 connected: %+v", p)
+	}
+	if b, _ := tb.Brick(remote); b.Online {
+		t.Errorf("node2's brick online while its glusterd is down: %+v", b)
+	}
+	want := []string{"BRICK_DISCONNECTED", "BRICK_CONNECTED", "PEER_DISCONNECT"}
+	if got := synthesizedTypes(t, j); !slices.Equal(got, want) {
+		t.Errorf("synthesized %q, want %q", got, want)
+	}
+}
+
+func synthesizedTypes(t *testing.T, j *journal.Journal) []string {
+	t.Helper()
+	recs, err := j.Read(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, jr := range recs {
+		r, err := evrec.Unmarshal(jr.Seq, jr.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := r.Event.Get(state.SynthesizedKey); v == state.SynthesizedReconcile {
+			out = append(out, r.Event.Type.String())
+		}
+	}
+	return out
+}
