@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/cluster"
@@ -92,6 +93,9 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 		if newest != nil {
 			out["newest"] = newest
 		}
+		if st := localState(env, node); st != nil {
+			out["state"] = st
+		}
 		if perr := env.printJSON(out); perr != nil {
 			return perr
 		}
@@ -117,6 +121,12 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 		return []string{gen, seq, webhookSummary(st)}
 	}); perr != nil {
 		return perr
+	}
+	if st := localState(env, node); st != nil {
+		fmt.Fprintf(env.Stdout, "\nVolumes: %s\n", volumesSummary(st))
+		for _, v := range st.Volumes {
+			fmt.Fprintf(env.Stdout, "  %s: %s %s, %s, %d/%d bricks online\n", v.Name, v.Type, v.Status, v.Health, v.OnlineBrickCount, v.BrickCount)
+		}
 	}
 	if len(behind) > 0 {
 		fmt.Fprintf(env.Stderr, "%s: warning: the nodes' configs differ (* above): the newest is %s; %s. "+
@@ -228,4 +238,17 @@ func (env *Env) legacyClusterStatus(g *Globals, node *config.Node, rows []nodeRe
 	}
 	fmt.Fprintln(env.Stdout)
 	return writeNodeTable(env.Stdout, "glustereventsd", rows, nil, nil)
+}
+
+// localState is the cluster's state as this node's daemon sees it
+// (glusterd's view, the same on every node), nil when it does not answer:
+// status shows the volumes and their health after the node table.
+func localState(env *Env, node *config.Node) *api.State {
+	client := api.NewClient(node.APISocket)
+	client.Timeout = 3 * time.Second
+	st, err := client.State(env.Ctx)
+	if err != nil {
+		return nil
+	}
+	return st
 }

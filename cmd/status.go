@@ -68,8 +68,8 @@ func (c *StatusCmd) local(env *Env, g *Globals, node *config.Node) error {
 		return env.printJSON(st)
 	}
 	volumes := ""
-	if table, err := client.State(env.Ctx); err == nil {
-		volumes = volumesSummary(table) // a daemon without a state table answers 404: no line
+	if st.State != nil {
+		volumes = volumesSummary(st.State)
 	}
 	printStatus(env, st, volumes)
 	return nil

@@ -38,6 +38,10 @@ func (d *Daemon) status() api.Status {
 		},
 		EventsLog: d.node.EventsLog,
 	}
+	if d.table != nil {
+		snap := d.table.Snapshot()
+		s.State = &snap
+	}
 	for _, r := range gfevent.Reasons() {
 		s.Intake.Rejected[r.String()] = c.Rejected[r].Load()
 	}

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/internal/glustertest"
 )
@@ -198,12 +199,17 @@ func TestClusterCommands(t *testing.T) {
 	n2.KillDaemon()
 	out, errOut, code = cli(t, n1, bin, "status")
 	t.Logf("status with node2's daemon killed, exit %d:\n%s%s", code, out, errOut)
+	// After the node table, the cluster's volumes as node1's daemon sees them.
+	if !strings.Contains(out, "\nVolumes: none") {
+		t.Errorf("status shows no Volumes line:\n%s", out)
+	}
 	out, errOut, code = cli(t, n1, bin, "status", "--json")
 	if code != 4 {
 		t.Fatalf("status with node2's daemon down: exit %d, want 4\n%s\n%s", code, out, errOut)
 	}
 	var st struct {
-		OK    bool `json:"ok"`
+		OK    bool       `json:"ok"`
+		State *api.State `json:"state"`
 		Nodes []struct {
 			NodeID     string `json:"nodeid"`
 			NodeStatus string `json:"node_status"`
@@ -214,6 +220,9 @@ func TestClusterCommands(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Nodes) != 3 {
 		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	if st.State == nil || st.State.Glusterd != "running" || len(st.State.Peers) != 3 {
+		t.Errorf("status --json: state %+v, want glusterd running and 3 peers", st.State)
 	}
 	for _, node := range st.Nodes {
 		want := "UP"

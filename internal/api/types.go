@@ -23,6 +23,9 @@ type Status struct {
 	Webhooks  []Webhook     `json:"webhooks"`
 	Config    ConfigStatus  `json:"config"`
 	EventsLog string        `json:"events_log,omitempty"`
+	// State is the daemon's picture of the cluster (GET /v1/state), nil
+	// from a daemon without a state table.
+	State *State `json:"state,omitempty"`
 }
 
 // IntakeStatus counts datagrams since start.
