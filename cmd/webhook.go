@@ -47,6 +47,7 @@ type webhookFlags struct {
 	MaxAge        time.Duration `help:"How long an event is retried, whatever the receiver answers (but 410 Gone), before it is dead-lettered (default 72h)."`
 	MaxAttempts   int           `help:"Dead-letter an event after this many failed attempts (default 0: retry until --max-age)."`
 	Name          string        `help:"A unique name to refer to the webhook by, instead of its id or URL." placeholder:"NAME"`
+	Dedup         *bool         `negatable:"" help:"Do not deliver an event that says what the last one about the same brick, volume, peer or service said (Gluster repeats BRICK_DISCONNECTED while a brick stays down). Off by default: every event, as Gluster sent it."`
 	secretFlags
 }
 
@@ -87,6 +88,9 @@ func (f *webhookFlags) apply(w *config.Webhook) {
 	}
 	if f.Name != "" {
 		w.Name = f.Name
+	}
+	if f.Dedup != nil {
+		w.Dedup = *f.Dedup
 	}
 }
 

@@ -96,6 +96,8 @@ type Worker struct {
 	delivered, failed, retried, deadLettered, lostRetention, consecutive atomic.Uint64
 	cursor                                                               atomic.Uint64
 
+	repeats repeats // dedup's memory; the pump goroutine's alone
+
 	mu          sync.Mutex
 	st          persisted           // mirrored to the journal's state blob
 	finished    map[uint64]struct{} // finished seqs above the cursor
@@ -292,7 +294,7 @@ func (w *Worker) pump(s *sender) {
 			if !w.waitLookahead(rec.Seq, lookahead) {
 				return
 			}
-			m := w.prepare(rec, epoch)
+			m := w.prepare(rec, epoch, false)
 			if m == nil {
 				w.finish(rec.Seq)
 				continue
@@ -380,7 +382,7 @@ func (w *Worker) replay(s *sender, epoch string) {
 		if rec.Seq > r.To {
 			break
 		}
-		if m := w.prepare(rec, epoch); m != nil && !w.deliver(s, rec.Seq, rec.Time, m) {
+		if m := w.prepare(rec, epoch, true); m != nil && !w.deliver(s, rec.Seq, rec.Time, m) {
 			return // stopped or disabled: the range stays as it is
 		}
 		w.mu.Lock()
@@ -413,7 +415,7 @@ func (w *Worker) waitLookahead(seq, lookahead uint64) bool {
 
 // prepare decodes a record and builds its message. It returns nil for a
 // record the filter rejects, and dead-letters one it cannot decode.
-func (w *Worker) prepare(rec *journal.Record, epoch string) *message {
+func (w *Worker) prepare(rec *journal.Record, epoch string, replayed bool) *message {
 	r, err := evrec.Unmarshal(rec.Seq, rec.Data)
 	if err != nil {
 		w.giveUp(DeadLetter{Seq: rec.Seq, At: time.Now(), Error: err.Error()})
@@ -421,6 +423,10 @@ func (w *Worker) prepare(rec *journal.Record, epoch string) *message {
 	}
 	name := r.Event.Type.String()
 	if !w.hook.Match(name) {
+		return nil
+	}
+	// Dead letters replayed go out all, repeats included: they were asked for.
+	if w.hook.Dedup && !replayed && w.repeats.repeat(&r.Event) {
 		return nil
 	}
 	m := &message{event: name, ts: r.Event.Time}

@@ -108,6 +108,11 @@ type Webhook struct {
 	// still load, ignored (with a warning) and dropped when the file is
 	// next written.
 	DeadLetterAfter int `toml:"dead_letter_after,omitzero" json:"-"`
+	// Dedup drops an event that says what the last one about the same
+	// brick, volume, peer or service said (Gluster repeats
+	// BRICK_DISCONNECTED while a brick stays down); off, the webhook gets
+	// every event exactly as Gluster sent it.
+	Dedup bool `toml:"dedup,omitempty" json:"dedup,omitempty"`
 	// Events, if not empty, are the event names or path.Match globs
 	// ("VOLUME_*") this webhook gets; see Match.
 	Events []string `toml:"events" json:"events"`
