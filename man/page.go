@@ -26,7 +26,10 @@ func PageOptions() Options {
 			"gluster-eventing receives the events GlusterFS nodes announce as UDP datagrams " +
 				"(\"<time> <id> key=value;...\" on port 55555, IPv4 and IPv6), " +
 				"writes every accepted event once to a durable local journal with a per-node sequence number, " +
-				"and delivers it from there to webhooks and the local HTTP API (streams and D-Bus come in later versions). " +
+				"and delivers it from there to webhooks, the local HTTP API and D-Bus (org.gluster.Eventing1: volumes, bricks and peers as objects, an Event signal per event). " +
+				"A state table of peers, volumes and bricks with each volume's health is built from gluster --xml, follows the events, " +
+				"and is reconciled periodically; a change only reconciliation saw (a brick that died while the daemon was down) " +
+				"is journaled as a synthesized event (synthesized=reconcile), so webhooks learn about it too. " +
 				"Nothing accepted is lost on reload, restart or a receiver outage: every consumer is a cursor into the journal. " +
 				"Datagrams that cannot be parsed are counted by reason, never fatal.",
 			"One binary answers to several names. " +
