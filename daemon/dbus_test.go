@@ -1,9 +1,7 @@
 package daemon_test
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,63 +11,16 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/gluster/gluster-eventing/dbusiface"
+	"github.com/gluster/gluster-eventing/internal/dbustest"
 	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
-// dbusPrivateBus starts a dbus-daemon configured as a system bus that
-// includes the packaged policy file, and returns its address.
+// dbusPrivateBus starts a private system-type bus that includes the
+// packaged policy file (internal/dbustest) and returns its address.
 func dbusPrivateBus(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("dbus-daemon")
-	testenv.Require(t, err == nil, "dbus-daemon (Debian package dbus-daemon)")
-	policy, err := filepath.Abs("../packaging/org.gluster.Eventing1.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err = os.WriteFile(conf, fmt.Appendf(nil, `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-  </policy>
-  <include>%s</include>
-</busconfig>
-`, filepath.Join(dir, "bus.sock"), policy), 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--config-file="+conf, "--nofork", "--print-address=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading dbus-daemon's address: %v", err)
-	}
-	return strings.TrimSpace(line)
+	addr, _ := dbustest.StartSystemBus(t, "../packaging/org.gluster.Eventing1.conf")
+	return addr
 }
 
 func dbusBusctl(t *testing.T, addr string, args ...string) string {

@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,21 +15,16 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/gluster/gluster-eventing/internal/testenv"
+	"github.com/gluster/gluster-eventing/internal/dbustest"
 )
 
-// requireTool stops the test when a client it runs is not installed.
 func requireTool(t testing.TB, name, pkg string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	testenv.Require(t, err == nil, fmt.Sprintf("%s (Debian package %s)", name, pkg))
-	return path
+	return dbustest.RequireTool(t, name, pkg)
 }
 
-// privateBus starts a dbus-daemon configured as a system bus (its
-// default policy is the system bus's, and it includes the policy file
-// under test) and returns its address. The bus stops at the end of the
-// test.
+// privateBus starts a private system-type bus with the packaged policy (see
+// internal/dbustest) and returns its address.
 func privateBus(t testing.TB) string {
 	t.Helper()
 	addr, _ := privateBusCmd(t)
@@ -41,79 +34,8 @@ func privateBus(t testing.TB) string {
 // privateBusCmd is privateBus, with the dbus-daemon's process.
 func privateBusCmd(t testing.TB) (string, *exec.Cmd) {
 	t.Helper()
-	daemon := requireTool(t, "dbus-daemon", "dbus-daemon")
-	policy, err := filepath.Abs("../packaging/org.gluster.Eventing1.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	// An unprivileged client must reach the socket: t.TempDir makes
-	// its directory and the test's 0700.
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sock := filepath.Join(dir, "bus.sock")
-	conf := filepath.Join(dir, "bus.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(busConfig, sock, policy)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--print-address=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Its log (denied calls, monitors) is shown when the test fails.
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("dbus-daemon's log:\n%s", stderr.String())
-		}
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading dbus-daemon's address: %v", err)
-	}
-	return strings.TrimSpace(line), cmd
+	return dbustest.StartSystemBus(t, "../packaging/org.gluster.Eventing1.conf")
 }
-
-// busConfig is the system bus's own policy (Debian's system.conf, without
-// activation and the user switch), plus the policy file under test.
-const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>
-  </policy>
-  <policy user="root">
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
-  </policy>
-  <include>%s</include>
-</busconfig>
-`
 
 func connect(t testing.TB, addr string) *dbus.Conn {
 	t.Helper()

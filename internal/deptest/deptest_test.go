@@ -52,6 +52,7 @@ func units() []unit {
 		{"internal/testenv", testSupport},
 		{"internal/glustertest", testSupport},
 		{"internal/corpus", testSupport},
+		{"internal/dbustest", testSupport},
 		{"internal/bench", tooling}, // a program that benchmarks the built binaries
 		{"internal", domain},
 		{"gfevent", domain},
