@@ -33,26 +33,33 @@ func TestUnitVerifies(t *testing.T) {
 	sa, err := exec.LookPath("systemd-analyze")
 	testenv.Require(t, err == nil, "systemd-analyze (Debian package systemd)")
 	// systemd-analyze verify checks that ExecStart= exists (and, with --man=no,
-	// not the man pages, which this test does not install): point it at a
-	// copy of the unit whose binary is a real file.
+	// not the man pages, which this test does not install): point it at
+	// copies of the units whose binary is a real file. The socket unit is
+	// verified with its service next to it (Service=).
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "gluster-eventing")
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	unit, err := os.ReadFile("gluster-eventing.service")
-	if err != nil {
-		t.Fatal(err)
+	var paths []string
+	for _, name := range []string{"gluster-eventing.service", "gluster-eventing.socket"} {
+		unit, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unit = []byte(strings.ReplaceAll(string(unit), "/usr/sbin/gluster-eventing", bin))
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, unit, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
 	}
-	unit = []byte(strings.ReplaceAll(string(unit), "/usr/sbin/gluster-eventing", bin))
-	path := filepath.Join(dir, "gluster-eventing.service")
-	if err := os.WriteFile(path, unit, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// verify exits 0 on warnings (an unknown key, a bad value it ignores):
-	// any output fails the test.
-	out, err := exec.Command(sa, "verify", "--man=no", path).CombinedOutput()
-	if err != nil || len(out) > 0 {
-		t.Errorf("systemd-analyze verify %s: %v\n%s", path, err, out)
+	for _, path := range paths {
+		// verify exits 0 on warnings (an unknown key, a bad value it
+		// ignores): any output fails the test.
+		out, err := exec.Command(sa, "verify", "--man=no", path).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("systemd-analyze verify %s: %v\n%s", path, err, out)
+		}
 	}
 }
