@@ -20,9 +20,10 @@ const (
 	ExitConfigSyncFailed  ExitCode = 9  // config change not synced to peers
 	ExitUsage             ExitCode = 10 // bad command line
 	ExitUnreachable       ExitCode = 11 // the local daemon's API is not reachable
-	ExitNotImplemented    ExitCode = 12 // the command exists but is not built yet
-	ExitDaemonTimeout     ExitCode = 13 // the local daemon took the request but did not answer in time
-	ExitDaemonError       ExitCode = 14 // the local daemon answered with an error (or an unreadable answer)
+	// 12 meant "not implemented yet" while the commands were being built;
+	// every command is built now, and 12 is not reused.
+	ExitDaemonTimeout ExitCode = 13 // the local daemon took the request but did not answer in time
+	ExitDaemonError   ExitCode = 14 // the local daemon answered with an error (or an unreadable answer)
 )
 
 // ExitCodeInfo is one row of the exit status table.
@@ -46,7 +47,6 @@ func ExitCodes() []ExitCodeInfo {
 		{ExitConfigSyncFailed, "the config change could not be synced to the peers"},
 		{ExitUsage, "usage error"},
 		{ExitUnreachable, "the local daemon is not reachable: it is not running (no API socket, or nothing listens on it), or this user may not use its socket. After a config change only the latter: a daemon that is not running reads the file when it starts"},
-		{ExitNotImplemented, "the command is not implemented yet"},
 		{ExitDaemonTimeout, "the local daemon took the request but did not answer in time; it may still carry it out. After a config change: the change is written, its reload not confirmed"},
 		{ExitDaemonError, "the local daemon answered with an error, or with an answer that could not be read. After a config change: the change is written, the daemon did not apply it"},
 	}

@@ -1,18 +1,26 @@
-// Package man renders gluster-eventing's manual page from the kong command
-// model, so that the page lists exactly the commands, arguments and flags
+// Package man renders gluster-eventing's manual pages from the kong command
+// model, so that the pages list exactly the commands, arguments and flags
 // the binary accepts. The prose around them (description, files,
 // environment, signals, exit status) is passed in through [Options]; the
-// gluster-eventing(8) prose is [PageOptions].
+// pages and their prose are [Pages].
 //
-// The page is written with github.com/muesli/roff, not mango-kong, because
-// it needs a fixed date (the committed page must be reproducible) and
-// renders what mango-kong leaves out: positional arguments, defaults,
-// environment variables, enums, aliases, and no hidden flags.
+// There is one page per command family (kong group): gluster-eventing(8)
+// lists every command with its one-line help and refers to the family
+// pages (gluster-eventing-daemon(8), -webhooks(8), -config(8), -tools(8)),
+// which document the commands in full; gluster-eventing-config(8) also
+// documents peer_gluster-eventing's node actions.
 //
-// The committed pages are man/gluster-eventing.8 (generated; regenerate with
-// go generate ./man) and man/gluster-eventing.toml.5 (hand-written). The
-// tests check that the first matches the current command tree and that both
-// pass mandoc -T lint.
+// The pages are written with github.com/muesli/roff, not mango-kong,
+// because they need a fixed date (the committed pages must be
+// reproducible) and render what mango-kong leaves out: positional
+// arguments, defaults, environment variables, enums, aliases, and no hidden
+// flags.
+//
+// The committed pages are man/gluster-eventing*.8 (generated; regenerate
+// with go generate ./man) and man/gluster-eventing.toml.5 (hand-written).
+// The tests check that the first match the current command trees, that
+// every command is documented on some page and every config key on the
+// last, and that all pass mandoc -T lint and man --warnings.
 //
 // It imports kong and roff only, so that cmd/ could import it (say, for a
 // hidden command printing the page) without a cycle. Tests and go generate
@@ -24,6 +32,7 @@ package man
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,6 +72,35 @@ type Options struct {
 	Examples []Example
 	// SeeAlso are page references such as "gluster(8)".
 	SeeAlso []string
+
+	// Name is the page's name (the .TH title); empty means the
+	// application's name. A command family's page has its own name, such
+	// as "gluster-eventing-webhooks".
+	Name string
+	// Groups, when set, makes the page a command family's: COMMANDS holds
+	// only the commands of these kong groups (by title), in full, and the
+	// global options are left to the main page (GlobalOptionsPage).
+	Groups []string
+	// GlobalOptionsPage is the page that documents the global options, for
+	// a family page's reference to it, such as "gluster-eventing(8)".
+	GlobalOptionsPage string
+	// GroupPages maps a kong group title to the family page that
+	// documents its commands, such as "gluster-eventing-webhooks(8)". On
+	// a page without Groups, those commands are listed with their
+	// one-line help and the reference only.
+	GroupPages map[string]string
+	// Trees are further command trees documented after COMMANDS, each
+	// in a section of its own (the node actions of peer_gluster-eventing).
+	Trees []Tree
+}
+
+// Tree is another program's command tree, in a section of a page.
+type Tree struct {
+	// Title is the section heading, such as "Node actions".
+	Title string
+	// Text is the paragraph before the commands.
+	Text string
+	App  *kong.Application
 }
 
 // ExitStatus is one exit code and what it means.
@@ -86,14 +124,18 @@ type Example struct {
 // Generate renders the manual page of app. The output is the same for the
 // same model and options.
 func Generate(app *kong.Application, opts Options) []byte {
-	w := &writer{d: roff.NewDocument()}
+	w := &writer{d: roff.NewDocument(), opts: &opts}
 	name := app.Name
-	w.d.Heading(opts.Section, name, opts.Manual, opts.Date)
+	title := opts.Name
+	if title == "" {
+		title = name
+	}
+	w.d.Heading(opts.Section, title, opts.Manual, opts.Date)
 
 	w.section("Name")
 	names := opts.Names
 	if len(names) == 0 {
-		names = []string{name}
+		names = []string{title}
 	}
 	w.text(strings.Join(names, ", ") + " - " + opts.Summary)
 
@@ -109,7 +151,7 @@ func Generate(app *kong.Application, opts Options) []byte {
 		w.paragraphs(opts.Description)
 	}
 
-	if flags := visibleFlags(app.Node); len(flags) > 0 {
+	if flags := visibleFlags(app.Node); len(flags) > 0 && len(opts.Groups) == 0 {
 		w.section("Global options")
 		for _, f := range flags {
 			w.flag(f)
@@ -117,7 +159,38 @@ func Generate(app *kong.Application, opts Options) []byte {
 	}
 
 	w.section("Commands")
+	if len(opts.Groups) > 0 && len(visibleFlags(app.Node)) > 0 && opts.GlobalOptionsPage != "" {
+		w.text("The global options (")
+		for i, f := range visibleFlags(app.Node) {
+			if i > 0 {
+				w.text(", ")
+			}
+			w.bold("--" + f.Name)
+		}
+		w.text(") go before the command; see ")
+		w.pageRef(opts.GlobalOptionsPage)
+		w.text(".")
+		w.endLine()
+	}
 	w.commands(app.Node)
+
+	for _, tr := range opts.Trees {
+		w.section(tr.Title)
+		if tr.Text != "" {
+			w.text(tr.Text)
+			w.endLine()
+		}
+		if flags := visibleFlags(tr.App.Node); len(flags) > 0 {
+			w.paragraph()
+			w.text("Options of " + tr.App.Name + ":")
+			w.endLine()
+			for _, f := range flags {
+				w.flag(f)
+			}
+		}
+		inner := &writer{d: w.d, opts: &Options{}}
+		inner.commands(tr.App.Node)
+	}
 
 	if len(opts.ExitCodes) > 0 {
 		w.section("Exit status")
@@ -126,7 +199,7 @@ func Generate(app *kong.Application, opts Options) []byte {
 		}
 	}
 
-	if env := environment(app.Node, opts.Environment); len(env) > 0 {
+	if env := environment(app.Node, opts.Environment, w.included); len(env) > 0 {
 		w.section("Environment")
 		for _, it := range env {
 			w.item(it.Term, it.Text, (*writer).bold)
@@ -157,17 +230,10 @@ func Generate(app *kong.Application, opts Options) []byte {
 	if len(opts.SeeAlso) > 0 {
 		w.section("See also")
 		for i, ref := range opts.SeeAlso {
-			page, sect, ok := strings.Cut(ref, "(")
-			if !ok {
-				page, sect = ref, ""
-			} else {
-				sect = "(" + sect
-			}
-			w.bold(page)
+			w.pageRef(ref)
 			if i < len(opts.SeeAlso)-1 {
-				sect += ","
+				w.text(",")
 			}
-			w.text(sect)
 			w.endLine()
 		}
 	}
@@ -176,7 +242,51 @@ func Generate(app *kong.Application, opts Options) []byte {
 }
 
 // writer wraps roff.Document with the escaping it does not do.
-type writer struct{ d *roff.Document }
+type writer struct {
+	d    *roff.Document
+	opts *Options
+}
+
+// pageRef writes a page reference such as "gluster(8)": the name in bold.
+func (w *writer) pageRef(ref string) {
+	page, sect, ok := strings.Cut(ref, "(")
+	if ok {
+		sect = "(" + sect
+	}
+	w.bold(page)
+	w.text(sect)
+}
+
+// groupTitle is the title of the kong group of c, or "".
+func groupTitle(c *kong.Node) string {
+	if c.Group == nil {
+		return ""
+	}
+	return c.Group.Title
+}
+
+// included says whether a top-level command c is on this page: on a
+// family page, when its group is one of the page's.
+func (w *writer) included(c *kong.Node) bool {
+	if len(w.opts.Groups) == 0 {
+		return true
+	}
+	top := c
+	for top.Parent != nil && top.Parent.Type == kong.CommandNode {
+		top = top.Parent
+	}
+	return slices.Contains(w.opts.Groups, groupTitle(top))
+}
+
+// brief says whether c is only listed here, its details being on the page
+// of its group.
+func (w *writer) brief(c *kong.Node) (page string, ok bool) {
+	if len(w.opts.Groups) > 0 {
+		return "", false
+	}
+	page, ok = w.opts.GroupPages[groupTitle(c)]
+	return page, ok
+}
 
 var space = regexp.MustCompile(`\s+`)
 
@@ -306,9 +416,10 @@ func isPlaceholder(s string) bool {
 func (w *writer) commands(n *kong.Node) {
 	var group *kong.Group
 	for _, c := range n.Children {
-		if c.Hidden || c.Type != kong.CommandNode {
+		if c.Hidden || c.Type != kong.CommandNode || !w.included(c) {
 			continue
 		}
+		page, brief := w.brief(c)
 		if c.Group != nil && (group == nil || c.Group.Key != group.Key) {
 			group = c.Group
 			w.paragraph()
@@ -317,7 +428,21 @@ func (w *writer) commands(n *kong.Node) {
 				title += ": " + group.Description
 			}
 			w.italic(title)
+			if brief {
+				w.text(" (see ")
+				w.pageRef(page)
+				w.text(")")
+			}
 			w.endLine()
+		}
+		if brief {
+			w.endLine()
+			w.d.TaggedParagraph(-1)
+			w.bold(commandPath(c))
+			w.endLine()
+			w.text(sentence(c.Help))
+			w.endLine()
+			continue
 		}
 		w.command(c)
 		w.commands(c)
@@ -496,7 +621,7 @@ func commandPath(n *kong.Node) string {
 
 // environment returns the listed variables plus those read by visible flags
 // anywhere in the tree that the list does not mention.
-func environment(root *kong.Node, listed []Item) []Item {
+func environment(root *kong.Node, listed []Item, included func(*kong.Node) bool) []Item {
 	out := append([]Item(nil), listed...)
 	seen := map[string]bool{}
 	for _, it := range listed {
@@ -517,7 +642,7 @@ func environment(root *kong.Node, listed []Item) []Item {
 			}
 		}
 		for _, c := range n.Children {
-			if !c.Hidden {
+			if !c.Hidden && included(c) {
 				walk(c)
 			}
 		}

@@ -23,12 +23,9 @@ import (
 	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
-var update = flag.Bool("update", false, "rewrite gluster-eventing.8 from the current command tree")
+var update = flag.Bool("update", false, "rewrite the generated pages from the current command tree")
 
-const (
-	page8 = "gluster-eventing.8"
-	page5 = "gluster-eventing.toml.5"
-)
+const page5 = "gluster-eventing.toml.5"
 
 // model builds the command tree the way cmd.Main does. When cmd/ exports
 // the builder it uses itself, call that instead.
@@ -41,62 +38,185 @@ func model(t *testing.T) *kong.Application {
 	return parser.Model
 }
 
-// render is what go generate writes to gluster-eventing.8.
-func render(t *testing.T) []byte {
-	opts := man.PageOptions()
-	for _, e := range cmd.ExitCodes() {
-		opts.ExitCodes = append(opts.ExitCodes, man.ExitStatus{Code: int(e.Code), Meaning: e.Meaning})
+// peerModel builds peer_gluster-eventing's tree the way cmd's runPeer does.
+func peerModel(t *testing.T) *kong.Application {
+	t.Helper()
+	parser, err := kong.New(&cmd.PeerCLI{},
+		kong.Name(string(cmd.ProgPeerHelper)),
+		kong.Exit(func(int) {}),
+		kong.Vars{"default_config": cmd.DefaultNodeConfig},
+	)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return man.Generate(model(t), opts)
+	return parser.Model
 }
 
-// TestPage fails when the committed page is not what the current command
+// generated is one generated page and its text.
+type generated struct {
+	man.Page
+	Text string
+}
+
+// render is what go generate writes: every page of man.Pages.
+func render(t *testing.T) []generated {
+	t.Helper()
+	app, peer := model(t), peerModel(t)
+	var out []generated
+	for _, p := range man.Pages() {
+		for _, e := range cmd.ExitCodes() {
+			p.Options.ExitCodes = append(p.Options.ExitCodes, man.ExitStatus{Code: int(e.Code), Meaning: e.Meaning})
+		}
+		if p.Peer {
+			tr := man.PeerTree()
+			tr.App = peer
+			p.Options.Trees = append(p.Options.Trees, tr)
+		}
+		out = append(out, generated{p, string(man.Generate(app, p.Options))})
+	}
+	return out
+}
+
+// allPages are the files TestLint checks: the generated ones and the
+// hand-written gluster-eventing.toml(5).
+func allPages(t *testing.T) []string {
+	var files []string
+	for _, p := range man.Pages() {
+		files = append(files, p.File)
+	}
+	return append(files, page5)
+}
+
+// TestPage fails when a committed page is not what the current command
 // tree generates. go generate ./man runs it with -update.
 func TestPage(t *testing.T) {
-	got := render(t)
-	if *update {
-		if err := os.WriteFile(page8, got, 0o644); err != nil {
-			t.Fatal(err)
+	for _, p := range render(t) {
+		if *update {
+			if err := os.WriteFile(p.File, []byte(p.Text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
 		}
-		return
-	}
-	want, err := os.ReadFile(page8)
-	if err != nil {
-		t.Fatalf("%v (run go generate ./man)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s is stale; run go generate ./man (-committed +generated):\n%s", page8, diff)
+		want, err := os.ReadFile(p.File)
+		if err != nil {
+			t.Errorf("%v (run go generate ./man)", err)
+			continue
+		}
+		if diff := cmp.Diff(string(want), p.Text); diff != "" {
+			t.Errorf("%s is stale; run go generate ./man (-committed +generated):\n%s", p.File, diff)
+		}
 	}
 }
 
-// TestPageContent checks the generated page against the model: every
-// visible command, flag and exit code is on it, hidden ones are not.
+// commandBlock returns the part of page that documents command path in
+// full: from its tag to the end of its indented details, or "".
+func commandBlock(page, path string) string {
+	tag := "\n.TP\n\\fB" + path + "\\fP"
+	i := strings.Index(page, tag)
+	if i < 0 {
+		return ""
+	}
+	rest := page[i+len(tag):]
+	// The tag line ends with the synopsis; a block with details is
+	// indented (.RS ... .RE) right after the one-line help.
+	end := strings.Index(rest, "\n.TP\n\\fB")
+	if re := strings.Index(rest, "\n.RE\n"); re >= 0 && (end < 0 || strings.Contains(rest[:end], "\n.RS")) {
+		end = re
+	}
+	if end < 0 {
+		end = len(rest)
+	}
+	return page[i : i+len(tag)+end]
+}
+
+// TestPageContent checks the generated pages against the model: every
+// visible command is listed on gluster-eventing(8) and documented in full,
+// with every visible flag, on the page of its family; hidden flags are on
+// no page; peer_gluster-eventing's node actions are on the page that says
+// it documents them; every page has the exit codes. A command that no page
+// documents (a new one in a new group, say) fails here.
 func TestPageContent(t *testing.T) {
-	out := string(render(t))
+	pages := render(t)
+	main := pages[0]
+	byGroup := map[string]generated{}
+	for _, p := range pages[1:] {
+		for _, g := range p.Options.Groups {
+			byGroup[g] = p
+		}
+	}
 	app := model(t)
 	for _, c := range app.Leaves(true) {
-		if !strings.Contains(out, `\fB`+c.Name+`\fP`) {
-			t.Errorf("command %s is not on the page", c.Name)
+		if !strings.Contains(main.Text, "\n.TP\n\\fB"+c.Name+"\\fP") {
+			t.Errorf("command %s is not listed on %s", c.Name, main.File)
+		}
+		group := ""
+		if c.Group != nil {
+			group = c.Group.Title
+		}
+		fam, ok := byGroup[group]
+		if !ok {
+			t.Errorf("command %s (group %q) is documented on no page: no page has its group", c.Name, group)
+			continue
+		}
+		block := commandBlock(fam.Text, c.Name)
+		if block == "" {
+			t.Errorf("command %s is not documented on %s", c.Name, fam.File)
+			continue
 		}
 		for _, f := range c.Flags {
-			tag := `\fB--` + f.Name + `\fP`
-			if f.Hidden != !strings.Contains(out, tag) {
-				t.Errorf("flag --%s of %s (hidden=%v): on the page = %v", f.Name, c.Name, f.Hidden, !f.Hidden)
+			if f.Hidden {
+				continue
+			}
+			if !strings.Contains(block, "\\fB--"+f.Name+"\\fP") && !strings.Contains(block, "\\fB--[no-]"+f.Name+"\\fP") {
+				t.Errorf("flag --%s of %s is not on %s", f.Name, c.Name, fam.File)
 			}
 		}
 	}
-	if strings.Contains(out, "--legacy") {
-		t.Errorf("the hidden --legacy flag is on the page")
-	}
-	for _, e := range cmd.ExitCodes() {
-		if !strings.Contains(out, "\n.TP\n\\fB"+strconv.Itoa(int(e.Code))+"\\fP\n") {
-			t.Errorf("exit code %d is not on the page", e.Code)
+	var peerPage string
+	for _, p := range pages {
+		if p.Peer {
+			peerPage = p.Text
 		}
 	}
-	for _, want := range []string{".TH GLUSTER-EVENTING 8 \"2026-12-01\"", "GLUSTER_EVENTING_CONFIG", "NOTIFY_SOCKET",
+	for _, c := range peerModel(t).Leaves(true) {
+		if commandBlock(peerPage, c.Name) == "" {
+			t.Errorf("node action %s of peer_gluster-eventing is documented on no page", c.Name)
+		}
+	}
+	for _, p := range pages {
+		for _, c := range app.Leaves(true) {
+			for _, f := range c.Flags {
+				if f.Hidden && strings.Contains(p.Text, "\\fB--"+f.Name+"\\fP") {
+					t.Errorf("%s: the hidden flag --%s of %s is on the page", p.File, f.Name, c.Name)
+				}
+			}
+		}
+		if strings.Contains(p.Text, "--legacy") {
+			t.Errorf("%s: the hidden --legacy flag is on the page", p.File)
+		}
+		for _, e := range cmd.ExitCodes() {
+			if !strings.Contains(p.Text, "\n.TP\n\\fB"+strconv.Itoa(int(e.Code))+"\\fP\n") {
+				t.Errorf("%s: exit code %d is not on the page", p.File, e.Code)
+			}
+		}
+		if strings.Contains(strings.ToLower(p.Text), "not implemented") {
+			t.Errorf("%s says \"not implemented\"", p.File)
+		}
+		// Every page lists the others.
+		for _, q := range pages {
+			name := strings.TrimSuffix(q.File, ".8")
+			if q.File != p.File && !strings.Contains(p.Text, "\n\\fB"+name+"\\fP(8)") {
+				t.Errorf("%s: SEE ALSO lacks %s(8)", p.File, name)
+			}
+		}
+		if !strings.Contains(p.Text, "\n\\fBgluster-eventing\\&.toml\\fP(5)") {
+			t.Errorf("%s: SEE ALSO lacks gluster-eventing.toml(5)", p.File)
+		}
+	}
+	for _, want := range []string{".TH GLUSTER-EVENTING 8 \"2026-12-02\"", "GLUSTER_EVENTING_CONFIG", "NOTIFY_SOCKET",
 		"LISTEN_FDS", "/run/gluster-eventing/api\\&.sock"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("page lacks %q", want)
+		if !strings.Contains(main.Text, want) {
+			t.Errorf("%s lacks %q", main.File, want)
 		}
 	}
 }
@@ -153,7 +273,7 @@ func TestLint(t *testing.T) {
 	testenv.Require(t, err == nil, "mandoc (apt-get install mandoc)")
 	manCmd, err := exec.LookPath("man")
 	testenv.Require(t, err == nil, "man(1) (apt-get install man-db)")
-	for _, page := range []string{page8, page5} {
+	for _, page := range allPages(t) {
 		out, err := exec.Command(mandoc, "-T", "lint", "-W", "warning", page).CombinedOutput()
 		if err != nil || len(out) > 0 {
 			t.Errorf("mandoc -T lint -W warning %s: %v\n%s", page, err, out)
