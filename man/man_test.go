@@ -213,6 +213,12 @@ func TestPageContent(t *testing.T) {
 			t.Errorf("%s: SEE ALSO lacks gluster-eventing.toml(5)", p.File)
 		}
 	}
+	toml := readPage5(t)
+	for _, q := range pages {
+		if name := strings.TrimSuffix(q.File, ".8"); !strings.Contains(toml, "\n.BR "+name+" (8)") {
+			t.Errorf("%s: SEE ALSO lacks %s(8)", page5, name)
+		}
+	}
 	for _, want := range []string{".TH GLUSTER-EVENTING 8 \"2026-12-02\"", "GLUSTER_EVENTING_CONFIG", "NOTIFY_SOCKET",
 		"LISTEN_FDS", "/run/gluster-eventing/api\\&.sock"} {
 		if !strings.Contains(main.Text, want) {
