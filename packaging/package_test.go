@@ -131,16 +131,26 @@ func TestRpmlintClean(t *testing.T) {
 }
 
 // wantCommon lists what both packages install, path -> link target ("" for
-// a file or directory).
-var wantCommon = map[string]string{
-	"/usr/sbin/gluster-eventing":                            "",
-	"/usr/sbin/glustereventsd":                              "gluster-eventing",
-	"/usr/sbin/gluster-eventsapi":                           "gluster-eventing",
-	"/usr/share/dbus-1/system.d/org.gluster.Eventing1.conf": "",
-	"/etc/gluster-eventing/gluster-eventing.toml":           "",
-	"/usr/share/man/man8/gluster-eventing.8.gz":             "",
-	"/usr/share/man/man5/gluster-eventing.toml.5.gz":        "",
-	"/usr/share/doc/gluster-eventing/README.md":             "",
+// a file): every page in man/ among them.
+func wantCommon(t *testing.T) map[string]string {
+	t.Helper()
+	want := map[string]string{
+		"/usr/sbin/gluster-eventing":                            "",
+		"/usr/sbin/glustereventsd":                              "gluster-eventing",
+		"/usr/sbin/gluster-eventsapi":                           "gluster-eventing",
+		"/usr/share/dbus-1/system.d/org.gluster.Eventing1.conf": "",
+		"/etc/gluster-eventing/gluster-eventing.toml":           "",
+		"/usr/share/doc/gluster-eventing/README.md":             "",
+	}
+	pages, err := filepath.Glob("../man/*.[58]")
+	if err != nil || len(pages) < 2 {
+		t.Fatalf("man pages in ../man: %q, %v", pages, err)
+	}
+	for _, page := range pages {
+		base := filepath.Base(page)
+		want["/usr/share/man/man"+base[len(base)-1:]+"/"+base+".gz"] = ""
+	}
+	return want
 }
 
 func TestDebContents(t *testing.T) {
@@ -161,12 +171,13 @@ func TestDebContents(t *testing.T) {
 	}
 	want := map[string]string{
 		"/lib/systemd/system/gluster-eventing.service":              "",
+		"/lib/systemd/system/gluster-eventing.socket":               "",
 		"/usr/lib/x86_64-linux-gnu/glusterfs/peer_gluster-eventing": "../../../sbin/gluster-eventing",
 		"/usr/share/doc/gluster-eventing/copyright":                 "",
 		"/usr/share/doc/gluster-eventing/changelog.Debian.gz":       "",
 		"/usr/share/lintian/overrides/gluster-eventing":             "",
 	}
-	for k, v := range wantCommon {
+	for k, v := range wantCommon(t) {
 		want[k] = v
 	}
 	if !strings.HasSuffix(p.deb, "_amd64.deb") {
@@ -197,11 +208,12 @@ func TestRpmContents(t *testing.T) {
 	got := strings.Fields(run(t, rpm, "-qpl", p.rpm))
 	want := []string{
 		"/usr/lib/systemd/system/gluster-eventing.service",
+		"/usr/lib/systemd/system/gluster-eventing.socket",
 		"/usr/libexec/glusterfs/peer_gluster-eventing",
 		"/usr/share/licenses/gluster-eventing/LICENSE",
 		"/var/lib/gluster-eventing",
 	}
-	for k := range wantCommon {
+	for k := range wantCommon(t) {
 		want = append(want, k)
 	}
 	slices.Sort(want)
@@ -230,8 +242,8 @@ func TestRpmContents(t *testing.T) {
 
 	scripts := run(t, rpm, "-qp", "--scripts", p.rpm)
 	for _, want := range []string{
-		"postinstall scriptlet", "systemctl --no-reload preset gluster-eventing.service",
-		"preuninstall scriptlet", "systemctl --no-reload disable gluster-eventing.service",
+		"postinstall scriptlet", "systemctl --no-reload preset gluster-eventing.service gluster-eventing.socket",
+		"preuninstall scriptlet", "systemctl --no-reload disable gluster-eventing.service gluster-eventing.socket",
 		"postuninstall scriptlet", "systemctl try-restart gluster-eventing.service",
 	} {
 		if !strings.Contains(scripts, want) {

@@ -57,9 +57,22 @@ CGO_ENABLED=0 GOOS=linux GOARCH=$goarch "$go" build -trimpath -buildmode=pie -bu
 	-ldflags "-s -w -buildid= -X main.version=$version -X main.commit=$commit -X main.date=$date" \
 	-o "$build/gluster-eventing" .
 
-for page in man/gluster-eventing.8 man/gluster-eventing.toml.5; do
-	gzip -n -9 <"$page" >"$build/$(basename "$page").gz"
-done
+# Every man page, gzipped, and its entries in the nfpm config.
+mkdir -p "$build/man5" "$build/man8"
+for page in man/*.5 man/*.8; do
+	sec=${page##*.}
+	gz=$(basename "$page").gz
+	gzip -n -9 <"$page" >"$build/man$sec/$gz"
+	for packager in deb rpm; do
+		printf '  - src: %s\n    dst: %s\n    file_info: {mode: 0644}\n    packager: %s\n' \
+			"$build/man$sec/$gz" "/usr/share/man/man$sec/$gz" "$packager"
+		[ "$packager" = rpm ] && printf '    type: doc\n'
+	done
+done >"$build/man.yaml"
+awk -v man="$build/man.yaml" '
+	/^  # @MANPAGES@$/ { while ((getline line < man) > 0) print line; next }
+	{ print }
+' packaging/nfpm.yaml >"$build/nfpm.yaml"
 
 # A real Debian changelog (lintian reads it; nfpm's own changelog format is
 # not one).
@@ -70,12 +83,12 @@ done
 		"$(LC_ALL=C date -u -d "@$SOURCE_DATE_EPOCH" -R)"
 } | gzip -n -9 >"$build/changelog.Debian.gz"
 
-touch -d "@$SOURCE_DATE_EPOCH" "$build"/*
+touch -d "@$SOURCE_DATE_EPOCH" "$build"/man?/* "$build"/*
 
 rm -f "$out"/gluster-eventing_*.deb "$out"/gluster-eventing-*.rpm
 for packager in deb rpm; do
 	BUILD=$build VERSION=$version GOARCH=$goarch DEB_MULTIARCH=$multiarch \
 		"$go" tool -modfile=packaging/tools.mod nfpm package \
-		--config packaging/nfpm.yaml --packager "$packager" --target "$out" >&2
+		--config "$build/nfpm.yaml" --packager "$packager" --target "$out" >&2
 done
 ls "$out"/gluster-eventing_*.deb "$out"/gluster-eventing-*.rpm

@@ -4,6 +4,6 @@
 # disabled: systemctl enable --now gluster-eventing). /var/lib/gluster-eventing
 # is in the file list. Works where systemd is not PID 1.
 if [ "$1" -eq 1 ] && command -v systemctl >/dev/null 2>&1; then
-	systemctl --no-reload preset gluster-eventing.service >/dev/null 2>&1 || :
+	systemctl --no-reload preset gluster-eventing.service gluster-eventing.socket >/dev/null 2>&1 || :
 fi
 exit 0
