@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,6 +80,7 @@ var followed = []string{
 	"/etc/systemd/system/multi-user.target.wants/gluster-eventing.service",
 	"/etc/systemd/system/sockets.target.wants/gluster-eventing.socket",
 	"/etc/systemd/system/gluster-eventing.service",
+	"/etc/systemd/system/multi-user.target.wants/glustereventsd.service",
 }
 
 // stateScript prints one line per followed path, the diversions of
@@ -180,8 +182,12 @@ func TestDebInstallRemovePurge(t *testing.T) {
 	if out, err := exec.Command("dpkg-query", "-W", "-f=${Status}", "gluster-eventing").Output(); err == nil && strings.Contains(string(out), "installed") {
 		t.Fatalf("the gluster-eventing package is installed on this machine (%s): this test needs a machine without it", out)
 	}
-	o.mustRun(t, "rm -rf /usr/sbin/gluster-eventing /etc/gluster-eventing /var/lib/gluster-eventing")
+	// Gluster's glustereventsd.service is enabled, as systemctl enable does.
+	glustereventsdWants := "/etc/systemd/system/multi-user.target.wants/glustereventsd.service link /lib/systemd/system/glustereventsd.service resolves"
+	o.mustRun(t, `rm -rf /usr/sbin/gluster-eventing /etc/gluster-eventing /var/lib/gluster-eventing
+		ln -sf /lib/systemd/system/glustereventsd.service /etc/systemd/system/multi-user.target.wants/glustereventsd.service`)
 	checkState("nothing", append(gluster,
+		glustereventsdWants,
 		"/var/lib/gluster-eventing absent",
 		"status not-installed"))
 
@@ -218,6 +224,28 @@ func TestDebInstallRemovePurge(t *testing.T) {
 		sha256sum </etc/gluster-eventing/gluster-eventing.toml | cut -c1-12`))
 	marker := sha256Prefix(t, o, "/var/lib/gluster-eventing/marker")
 
+	// An upgrade to the next version (the same package, rebuilt as -2)
+	// keeps the changed conffile, the journal and the diversions.
+	next := nextRelease(t, p.deb, filepath.Join(o.dir, "upper/tmp/gluster-eventing-next.deb"))
+	t.Log(o.mustRun(t, "dpkg -i /tmp/gluster-eventing-next.deb"))
+	upgraded := o.state(t)
+	for _, want := range []string{
+		"/usr/sbin/glustereventsd link gluster-eventing resolves",
+		"/usr/sbin/glustereventsd.glusterfs-server link " + glustereventsd + " resolves",
+		"/etc/gluster-eventing/gluster-eventing.toml file " + local,
+		"/var/lib/gluster-eventing/marker file " + marker,
+		"diversion of /usr/sbin/glustereventsd to /usr/sbin/glustereventsd.glusterfs-server by gluster-eventing",
+		"diversion of /usr/sbin/gluster-eventsapi to /usr/sbin/gluster-eventsapi.glusterfs-server by gluster-eventing",
+		"status install ok installed",
+	} {
+		if !slices.Contains(upgraded, want) {
+			t.Errorf("after the upgrade, no %q in:\n%s", want, strings.Join(upgraded, "\n"))
+		}
+	}
+	if v := o.mustRun(t, "dpkg-query -W -f='${Version}' gluster-eventing"); v != next {
+		t.Errorf("installed version after the upgrade = %q, want %q", v, next)
+	}
+
 	t.Log(o.mustRun(t, "dpkg -r gluster-eventing"))
 	checkState("dpkg -r", append(gluster,
 		"/etc/gluster-eventing/gluster-eventing.toml file "+local,
@@ -242,4 +270,26 @@ func TestDebInstallRemovePurge(t *testing.T) {
 func sha256Prefix(t *testing.T, o *overlayRoot, path string) string {
 	t.Helper()
 	return strings.TrimSpace(o.mustRun(t, "sha256sum <"+path+" | cut -c1-12"))
+}
+
+// nextRelease writes to dst the .deb at src rebuilt with the next Debian
+// revision (-1 becomes -2) and returns that version: an upgrade without a
+// second build.
+func nextRelease(t *testing.T, src, dst string) string {
+	t.Helper()
+	tree := filepath.Join(t.TempDir(), "tree")
+	run(t, "dpkg-deb", "-R", src, tree)
+	control := filepath.Join(tree, "DEBIAN", "control")
+	b, err := os.ReadFile(control)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := strings.TrimSpace(run(t, "dpkg-deb", "-f", src, "Version"))
+	next := strings.TrimSuffix(version, "-1") + "-2"
+	b = []byte(strings.Replace(string(b), "\nVersion: "+version+"\n", "\nVersion: "+next+"\n", 1))
+	if err := os.WriteFile(control, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "dpkg-deb", "--root-owner-group", "-b", tree, dst)
+	return next
 }
