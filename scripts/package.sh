@@ -20,18 +20,21 @@ go=${GO:-go}
 command -v "$go" >/dev/null || go=/usr/local/go/bin/go
 
 describe=$(git describe --tags --always)
-# v1.2.3 -> 1.2.3; v1.2.3-4-gabc -> 1.2.3+4.gabc; a bare hash -> 0.0.0+gabc
-# (a version must start with a digit and rpm allows no '-').
-case "$describe" in
-v[0-9]* | [0-9]*.*)
-	version=${describe#v}
-	version=${version//-/+}
-	version=$(printf '%s' "$version" | sed 's/+\([0-9]*\)+g/+\1.g/')
-	;;
-*)
+# A version must start with a digit, and rpm allows no '-':
+#   v1.2.3 -> 1.2.3, v1.2.3-rc1 -> 1.2.3~rc1 (sorts before 1.2.3),
+#   v1.2.3-4-gabc1234 -> 1.2.3+4.gabc1234, an untagged abc1234 -> 0.0.0+gabc1234.
+suffix=
+tag=$describe
+if [[ $describe =~ ^(.*)-([0-9]+)-g([0-9a-f]+)$ ]]; then
+	tag=${BASH_REMATCH[1]}
+	suffix=+${BASH_REMATCH[2]}.g${BASH_REMATCH[3]}
+fi
+if git describe --tags --abbrev=0 >/dev/null 2>&1 && [[ $tag =~ ^v?[0-9]+(\.[0-9]+)*([-.~+].*)?$ ]]; then
+	version=${tag#v}
+	version=${version//-/\~}$suffix
+else
 	version=0.0.0+g$describe
-	;;
-esac
+fi
 version=$(printf '%s' "$version" | tr -c 'A-Za-z0-9.+~\n' '.')
 commit=$(git rev-parse HEAD)
 
