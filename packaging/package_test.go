@@ -123,8 +123,24 @@ func TestDebLintianClean(t *testing.T) {
 
 func TestRpmlintClean(t *testing.T) {
 	rpmlint := requireTool(t, "rpmlint", "rpmlint")
+	cpio := requireTool(t, "cpio", "cpio")
 	p := packages(t)
+	// rpmlint unpacks with "rpm2cpio | cpio -id" in a temporary directory,
+	// but nfpm's payload has absolute names, which GNU cpio writes to /: a
+	// cpio first in PATH keeps them in the directory (and lets rpmlint's
+	// content checks see the files).
+	bin := t.TempDir()
+	wrapper := "#!/bin/sh\nexec " + cpio + " --no-absolute-filenames \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "cpio"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	const onlyInRPM = "/usr/share/licenses/gluster-eventing/LICENSE"
+	_, errBefore := os.Lstat(onlyInRPM)
 	out := run(t, rpmlint, "-r", "gluster-eventing.rpmlintrc", p.rpm)
+	if _, err := os.Lstat(onlyInRPM); err == nil && errBefore != nil {
+		t.Fatalf("rpmlint unpacked the package onto this machine (%s appeared)", onlyInRPM)
+	}
 	if !strings.Contains(out, "0 errors, 0 warnings") {
 		t.Errorf("rpmlint is not clean:\n%s", out)
 	}
