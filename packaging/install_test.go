@@ -293,3 +293,75 @@ func nextRelease(t *testing.T, src, dst string) string {
 	run(t, "dpkg-deb", "--root-owner-group", "-b", tree, dst)
 	return next
 }
+
+// TestRpmInstallErase installs the built .rpm with rpm (--nodeps: this
+// Debian machine's rpm database has no glusterfs-server) on a copy-on-write
+// view of the machine, where systemd is not PID 1, and erases it: the
+// scriptlets succeed, the files and links are where the RPM layout wants
+// them, a changed config is saved as .rpmsave and the journal stays.
+func TestRpmInstallErase(t *testing.T) {
+	testenv.Require(t, os.Geteuid() == 0, "root (rpm in a private mount namespace)")
+	requireTool(t, "unshare", "util-linux")
+	requireTool(t, "rpm", "rpm")
+	p := packages(t)
+	before := hostState(t)
+	t.Cleanup(func() {
+		if after := hostState(t); after != before {
+			t.Errorf("the host changed (-before +after):\n%s", cmp.Diff(before, after))
+		}
+	})
+	o := newOverlayRoot(t)
+	if out, err := o.run(t, "true"); err != nil {
+		testenv.Require(t, false, fmt.Sprintf("an overlayfs over / in a private mount namespace (%v: %s)", err, out))
+	}
+	pkg, err := os.ReadFile(p.rpm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(o.dir, "upper/tmp/gluster-eventing.rpm"), pkg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.mustRun(t, "rm -rf /usr/sbin/gluster-eventing /etc/gluster-eventing /var/lib/gluster-eventing /usr/libexec/glusterfs")
+
+	t.Log(o.mustRun(t, "rpm -i --nodeps /tmp/gluster-eventing.rpm 2>&1"))
+	got := o.mustRun(t, `for p in /usr/sbin/gluster-eventing /usr/sbin/glustereventsd /usr/sbin/gluster-eventsapi \
+			/usr/libexec/glusterfs/peer_gluster-eventing /usr/lib/systemd/system/gluster-eventing.service \
+			/usr/lib/systemd/system/gluster-eventing.socket /etc/gluster-eventing/gluster-eventing.toml; do
+		if [ -L "$p" ]; then echo "$p -> $(readlink "$p")"; elif [ -f "$p" ]; then echo "$p"; else echo "$p missing"; fi
+	done
+	stat -c '%n %a' /var/lib/gluster-eventing
+	rpm -V --nodeps gluster-eventing && echo verified`)
+	want := `/usr/sbin/gluster-eventing
+/usr/sbin/glustereventsd -> gluster-eventing
+/usr/sbin/gluster-eventsapi -> gluster-eventing
+/usr/libexec/glusterfs/peer_gluster-eventing -> ../../sbin/gluster-eventing
+/usr/lib/systemd/system/gluster-eventing.service
+/usr/lib/systemd/system/gluster-eventing.socket
+/etc/gluster-eventing/gluster-eventing.toml
+/var/lib/gluster-eventing 750
+verified
+`
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after rpm -i (-want +got):\n%s", diff)
+	}
+	if out := o.mustRun(t, "/usr/libexec/glusterfs/peer_gluster-eventing --help"); !strings.HasPrefix(out, "Usage: peer_gluster-eventing") {
+		t.Errorf("peer_gluster-eventing --help:\n%s", out)
+	}
+
+	o.mustRun(t, `echo '# changed here' >>/etc/gluster-eventing/gluster-eventing.toml
+		echo journal >/var/lib/gluster-eventing/marker`)
+	t.Log(o.mustRun(t, "rpm -e gluster-eventing 2>&1"))
+	got = o.mustRun(t, `for p in /usr/sbin/gluster-eventing /usr/libexec/glusterfs/peer_gluster-eventing \
+			/usr/lib/systemd/system/gluster-eventing.service /etc/gluster-eventing/gluster-eventing.toml \
+			/etc/gluster-eventing/gluster-eventing.toml.rpmsave /var/lib/gluster-eventing/marker; do
+		if [ -e "$p" ] || [ -L "$p" ]; then echo "$p"; fi
+	done
+	rpm -q gluster-eventing >/dev/null || echo erased`)
+	want = `/etc/gluster-eventing/gluster-eventing.toml.rpmsave
+/var/lib/gluster-eventing/marker
+erased
+`
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after rpm -e (-want +got):\n%s", diff)
+	}
+}
