@@ -218,6 +218,14 @@ func TestDebInstallRemovePurge(t *testing.T) {
 		}
 	}
 
+	// man finds and renders the installed pages, as an operator types it.
+	for _, page := range []string{"gluster-eventing", "gluster-eventing.toml", "gluster-eventing-webhooks"} {
+		out := o.mustRun(t, "MANWIDTH=80 man -P cat "+page+" 2>&1 | head -20")
+		if !strings.Contains(strings.ToLower(out), strings.ToLower(page)) || strings.Contains(out, "No manual entry") {
+			t.Errorf("man %s after dpkg -i:\n%s", page, out)
+		}
+	}
+
 	// A local change to the conffile and a journal: both survive a remove.
 	local := strings.TrimSpace(o.mustRun(t, `echo '# changed here' >>/etc/gluster-eventing/gluster-eventing.toml
 		echo journal >/var/lib/gluster-eventing/marker
