@@ -7,10 +7,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 // listen opens a unix socket in a fresh directory and closes it at the end
@@ -120,17 +123,62 @@ func TestUnreachable(t *testing.T) {
 	})
 }
 
+// permissionSocketEnv carries the socket to the unprivileged copy of the
+// test that TestPermission starts when it runs as root.
+const permissionSocketEnv = "GE_API_PERMISSION_SOCKET"
+
+// A socket this user may not connect to is ErrPermission, not "not
+// running". Root connects to any socket, so as root the test runs itself
+// again as nobody (setpriv) against a root-owned 0600 socket.
 func TestPermission(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root connects to any socket; EACCES needs an unprivileged user")
+	if path := os.Getenv(permissionSocketEnv); path != "" {
+		_, err := NewClient(path).Status(ctxTimeout(t, 10*time.Second))
+		if got := classes(err); got != "permission" {
+			t.Fatalf("error %v is %q, want permission", err, got)
+		}
+		return
 	}
 	_, path := listen(t)
-	if err := os.Chmod(path, 0); err != nil {
+	if err := os.Chmod(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := NewClient(path).Status(ctxTimeout(t, 10*time.Second))
-	if got := classes(err); got != "permission" {
-		t.Fatalf("error %v is %q, want permission", err, got)
+	if os.Geteuid() != 0 {
+		if err := os.Chmod(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		_, err := NewClient(path).Status(ctxTimeout(t, 10*time.Second))
+		if got := classes(err); got != "permission" {
+			t.Fatalf("error %v is %q, want permission", err, got)
+		}
+		return
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	testenv.Require(t, err == nil, "setpriv (Debian package util-linux)")
+	// nobody must reach the socket's directory and run a copy of this
+	// test binary (go test's own directory is 0700).
+	for _, d := range []string{filepath.Dir(path), filepath.Dir(filepath.Dir(path))} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(filepath.Dir(path), "api.test")
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", bin,
+		"-test.run=^TestPermission$", "-test.count=1")
+	cmd.Env = append(os.Environ(), permissionSocketEnv+"="+path)
+	cmd.Dir = filepath.Dir(path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the test as nobody: %v\n%s", err, out)
 	}
 }
 
