@@ -17,6 +17,15 @@ import (
 // another is in progress.
 const syncTimeout = 2 * time.Minute
 
+// A check that could not ask every node (a peer just probed, a glusterd
+// restarting, a transaction that failed) is tried again after retryMin,
+// doubling up to retryMax, whatever peer_sync_interval says: the node
+// that was missing is the one that may need the config.
+const (
+	retryMin = 2 * time.Second
+	retryMax = time.Minute
+)
+
 // configSync keeps this node's cluster config the newest any node holds:
 // a node that was down during a change, or was just probed into the pool,
 // catches up by itself, without anyone running sync. It compares versions
@@ -47,11 +56,15 @@ func (s *configSync) request() {
 }
 
 func (s *configSync) run(ctx context.Context) {
-	s.request() // at start
+	s.request()             // at start
+	var retry time.Duration // 0: the last check reached every node
 	for {
 		s.d.mu.Lock()
 		interval := time.Duration(s.d.node.PeerSyncInterval)
 		s.d.mu.Unlock()
+		if retry > 0 && (interval <= 0 || retry < interval) {
+			interval = retry
+		}
 		var tick <-chan time.Time
 		var t *time.Timer
 		if interval > 0 {
@@ -69,12 +82,20 @@ func (s *configSync) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.once(ctx)
+		switch st := s.once(ctx); {
+		case st.State != "failed" && len(st.Unreachable) == 0:
+			retry = 0
+		case retry == 0:
+			retry = retryMin
+		default:
+			retry = min(2*retry, retryMax)
+		}
 	}
 }
 
-// once compares versions with every node and installs a newer config.
-func (s *configSync) once(ctx context.Context) {
+// once compares versions with every node and installs a newer config. It
+// returns what it found (also kept for status).
+func (s *configSync) once(ctx context.Context) (st api.SyncStatus) {
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
 	d := s.d
@@ -83,7 +104,7 @@ func (s *configSync) once(ctx context.Context) {
 	d.mu.Unlock()
 	s.checkMirror(node, cur)
 
-	st := api.SyncStatus{Checked: time.Now()}
+	st = api.SyncStatus{Checked: time.Now()}
 	defer func() {
 		s.mu.Lock()
 		s.status = st
@@ -115,9 +136,16 @@ func (s *configSync) once(ctx context.Context) {
 	}
 	newest, ok := cluster.Newest(versions, &mine)
 	if !ok {
-		st.State = "in sync"
-		if len(st.Diverged) > 0 {
+		switch {
+		case len(st.Unreachable) == len(versions):
+			st.State, st.Error = "failed", "no node answered"
+			if err != nil {
+				st.Error += ": " + err.Error()
+			}
+		case len(st.Diverged) > 0:
 			st.State = "newest" // the others will pull this one
+		default:
+			st.State = "in sync"
 		}
 		return
 	}
@@ -128,6 +156,7 @@ func (s *configSync) once(ctx context.Context) {
 	}
 	st.State, st.PulledFrom, st.Pulled = "caught up", newest.Node.Hostname, time.Now()
 	st.Diverged = nil
+	return st
 }
 
 // pull installs the config of node from, then reloads.
