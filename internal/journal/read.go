@@ -114,3 +114,12 @@ func (j *Journal) Wait(ctx context.Context, after uint64) error {
 		}
 	}
 }
+
+// Changed returns a channel that is closed by the next commit that adds
+// records. Readers that follow several journals (a cluster view) select on
+// it instead of calling Wait per journal.
+func (j *Journal) Changed() <-chan struct{} {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.notify
+}
