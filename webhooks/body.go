@@ -35,7 +35,10 @@ type StandardBody struct {
 	// TS is the sender's clock, unix seconds, as in the legacy body.
 	TS       int64  `json:"ts"`
 	Severity string `json:"severity"`
+	// Category is the subsystem (gfevent.Category: "brick", "volume", ...).
 	Category string `json:"category"`
+	// Scope is Gluster's user/local/cluster classification.
+	Scope string `json:"scope"`
 }
 
 // NewStandardBody builds the standard body of a journaled record.
@@ -45,10 +48,10 @@ func NewStandardBody(nodeID, epoch string, rec *evrec.Record) *StandardBody {
 	for _, f := range ev.Fields {
 		data[strings.TrimSpace(f.Key)] = f.Value
 	}
-	severity, category := "unknown", "unknown"
+	severity, category, scope := "unknown", "unknown", "unknown"
 	if ev.Type.Valid() {
 		info := ev.Type.Info()
-		severity, category = info.Severity.String(), info.Category.String()
+		severity, category, scope = info.Severity.String(), info.Category.String(), info.Scope.String()
 	}
 	return &StandardBody{
 		ID:        evrec.ID(nodeID, epoch, rec.Seq),
@@ -62,6 +65,7 @@ func NewStandardBody(nodeID, epoch string, rec *evrec.Record) *StandardBody {
 		TS:        ev.Time,
 		Severity:  severity,
 		Category:  category,
+		Scope:     scope,
 	}
 }
 

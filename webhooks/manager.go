@@ -289,7 +289,8 @@ func testMessage(format, nodeID string, now time.Time) *message {
 			Event:     testEvent,
 			TS:        m.ts,
 			Severity:  "info",
-			Category:  "user",
+			Category:  "test",
+			Scope:     "user",
 		}
 		m.body, _ = AppendStandardBody(nil, b) // cannot fail: strings and numbers
 		return m
