@@ -30,6 +30,9 @@ type StandardBody struct {
 	// Data are the event's fields, keys trimmed of surrounding spaces; the
 	// last of duplicate keys wins, as in the legacy body.
 	Data map[string]string `json:"data"`
+	// Fields are Data typed: booleans, integers and VOLUME_SET's option
+	// pairs as JSON values (see TypedFields); every other field a string.
+	Fields map[string]any `json:"fields"`
 	// Event is Gluster's event name, e.g. "VOLUME_START".
 	Event string `json:"event"`
 	// TS is the sender's clock, unix seconds, as in the legacy body.
@@ -61,6 +64,7 @@ func NewStandardBody(nodeID, epoch string, rec *evrec.Record) *StandardBody {
 		Epoch:     epoch,
 		Node:      nodeID,
 		Data:      data,
+		Fields:    TypedFields(ev),
 		Event:     ev.Type.String(),
 		TS:        ev.Time,
 		Severity:  severity,
@@ -77,6 +81,12 @@ func StandardType(t gfevent.Type) string {
 
 // AppendStandardBody appends the compact JSON encoding of b.
 func AppendStandardBody(dst []byte, b *StandardBody) ([]byte, error) {
+	if b.Fields == nil {
+		// "fields" is an object, like "data", even when built without one.
+		c := *b
+		c.Fields = map[string]any{}
+		b = &c
+	}
 	enc, err := json.Marshal(b)
 	if err != nil {
 		return dst, fmt.Errorf("standard body %s: %w", b.ID, err)

@@ -34,6 +34,7 @@ func TestStandardBody(t *testing.T) {
 		`"timestamp":"2026-03-04T04:06:07.89Z","seq":42,"epoch":"0123456789abcdef",` +
 		`"node":"ea301ba8-4257-4b63-8881-8e868866d038",` +
 		`"data":{"force":"1","msg":"\u003c\"quoted\"\u003e \u0026 ü","name":"gv0","subvol":"gv0-replicate-0"},` +
+		`"fields":{"force":true,"msg":"\u003c\"quoted\"\u003e \u0026 ü","name":"gv0","subvol":"gv0-replicate-0"},` +
 		`"event":"VOLUME_START","ts":1772597167,"severity":"info","category":"volume","scope":"user"}`
 	if string(b) != want {
 		t.Errorf("body\n got %s\nwant %s", b, want)
