@@ -109,7 +109,7 @@ func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 		case !ok:
 			stopping = append(stopping, w)
 			removed = append(removed, w)
-		case !sameWebhook(&w.hook, &h):
+		case !sameWebhook(&w.t.hook, &h):
 			stopping = append(stopping, w)
 			start = append(start, h)
 		}
@@ -133,7 +133,7 @@ func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, w := range removed {
-		delete(m.workers, w.hook.Key())
+		delete(m.workers, w.t.id)
 	}
 	for _, h := range start {
 		if _, changed := m.workers[h.Key()]; changed {
@@ -141,7 +141,7 @@ func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 				err = errors.Join(err, e)
 			}
 		}
-		w := newWorker(h, &m.opts)
+		w := newWorker(webhookTarget(h, &m.opts), &m.opts)
 		m.workers[h.Key()] = w
 		w.start()
 	}
@@ -151,7 +151,7 @@ func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 // enable clears a persisted 410 Gone and the retry backoff of hook, whose
 // worker is stopped.
 func (m *Manager) enable(hook *config.Webhook) error {
-	err := m.editState(hook, func(st *persisted) {
+	err := m.editState(ConsumerName(hook.Key()), func(st *persisted) {
 		// A changed config is a fresh start for the records being
 		// retried: they go out at once with a new attempt count, instead
 		// of waiting out the backoff the old settings earned.
@@ -166,10 +166,9 @@ func (m *Manager) enable(hook *config.Webhook) error {
 	return nil
 }
 
-// editState changes the persisted state of a webhook whose worker is
-// stopped.
-func (m *Manager) editState(hook *config.Webhook, fn func(st *persisted)) error {
-	name := ConsumerName(hook.Key())
+// editState changes the persisted state, the blob name, of a webhook or
+// notifier whose worker is stopped.
+func (m *Manager) editState(name string, fn func(st *persisted)) error {
 	j := m.opts.Journal
 	b, err := j.State(name)
 	if err != nil {

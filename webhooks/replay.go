@@ -112,13 +112,12 @@ func (m *Manager) restart(ctx context.Context, id string, fn func(name string, s
 		return fmt.Errorf("webhooks: replay: %w: %s", ErrNoWebhook, id)
 	}
 	stopErr := w.stop(ctx)
-	hook := w.hook
-	editErr := m.editState(&hook, func(st *persisted) {
-		if err := fn(ConsumerName(id), st, time.Now()); err != nil {
+	editErr := m.editState(w.name, func(st *persisted) {
+		if err := fn(w.name, st, time.Now()); err != nil {
 			stopErr = errors.Join(stopErr, err)
 		}
 	})
-	nw := newWorker(hook, &m.opts)
+	nw := newWorker(w.t, &m.opts)
 	m.mu.Lock()
 	m.workers[id] = nw
 	m.mu.Unlock()

@@ -110,6 +110,14 @@ func (p *persisted) clearRetry(seq uint64) bool {
 	return len(p.Retries) != n
 }
 
+// clearRetries removes the schedules of from..to and reports whether
+// there were any.
+func (p *persisted) clearRetries(from, to uint64) bool {
+	n := len(p.Retries)
+	p.Retries = slices.DeleteFunc(p.Retries, func(r retryState) bool { return r.Seq >= from && r.Seq <= to })
+	return len(p.Retries) != n
+}
+
 // dropRetriesUpTo forgets schedules of records at or below seq (finished
 // before a crash whose state write was lost, or trimmed by retention) and
 // reports whether there were any.

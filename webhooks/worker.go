@@ -75,15 +75,13 @@ type Health = api.Webhook
 // Delivery is at least once: the cursor is written to the journal after
 // each finished record and becomes durable with the next group commit.
 type Worker struct {
-	hook    config.Webhook
+	t       target
 	name    string // journal consumer name
-	display string // URL safe to show
+	display string // URL or target safe to show
 	j       Journal
 	nodeID  string
-	agent   string
 	batch   int
 	rnd     func() float64
-	proxy   ProxyFunc
 	log     *slog.Logger
 
 	// soft ends the reading of new records and the waits between
@@ -109,19 +107,17 @@ type Worker struct {
 	lastError   string
 }
 
-func newWorker(hook config.Webhook, o *Options) *Worker {
+func newWorker(t target, o *Options) *Worker {
 	soft, stopSoft := context.WithCancel(context.Background())
 	hard, stopHard := context.WithCancel(context.Background())
 	w := &Worker{
-		hook:      hook,
-		name:      ConsumerName(hook.Key()),
-		display:   displayURL(hook.URL),
+		t:         t,
+		name:      t.consumer,
+		display:   t.display,
 		j:         o.Journal,
 		nodeID:    o.NodeID,
-		agent:     userAgent(o.Version),
 		batch:     o.BatchSize,
 		rnd:       o.Rand,
-		proxy:     o.Proxy,
 		soft:      soft,
 		hard:      hard,
 		stopSoft:  stopSoft,
@@ -131,8 +127,7 @@ func newWorker(hook config.Webhook, o *Options) *Worker {
 		advanced:  make(chan struct{}),
 		recovered: make(chan struct{}),
 	}
-	w.log = o.Logger.With("webhook", w.display)
-	w.hook.Events = append([]string(nil), hook.Events...)
+	w.log = t.logger(o.Logger)
 	return w
 }
 
@@ -170,19 +165,23 @@ func (w *Worker) run() {
 		w.mu.Unlock()
 	}()
 	if w.loadErr != nil {
-		w.log.Error("webhook worker cannot start", "err", w.loadErr)
+		w.log.Error(w.t.noun+" worker cannot start", "err", w.loadErr)
 		w.noteError(w.loadErr)
 		return
 	}
 	if w.disabled() {
-		w.log.Warn("webhook is disabled (its receiver answered 410 Gone); change its config to enable it again")
+		w.log.Warn(w.t.noun + " is disabled (its receiver answered 410 Gone); change its config to enable it again")
 		return
 	}
-	s := w.buildSender()
+	s := w.buildSink()
 	if s == nil {
 		return
 	}
-	defer s.close()
+	defer func() {
+		if err := s.Close(); err != nil {
+			w.log.Warn("closing "+w.t.noun+" sink", "err", err)
+		}
+	}()
 	w.pump(s)
 }
 
@@ -196,7 +195,7 @@ func (w *Worker) load() error {
 	}
 	st, err := decodeState(b)
 	if err != nil {
-		w.log.Warn("discarding unreadable webhook state", "err", err)
+		w.log.Warn("discarding unreadable "+w.t.noun+" state", "err", err)
 	}
 	cursor, ok, err := w.j.Cursor(w.name)
 	if err != nil {
@@ -209,7 +208,7 @@ func (w *Worker) load() error {
 		}
 	}
 	st.dropRetriesUpTo(cursor)
-	if !st.ReplayedAt.IsZero() && time.Since(st.ReplayedAt) > time.Duration(w.hook.MaxAge) {
+	if !st.ReplayedAt.IsZero() && time.Since(st.ReplayedAt) > w.t.maxAge {
 		st.ReplayedAt = time.Time{} // every replayed record has had its MaxAge
 	}
 	w.mu.Lock()
@@ -219,17 +218,17 @@ func (w *Worker) load() error {
 	return nil
 }
 
-// buildSender makes the HTTP sender, retrying while it fails (e.g. an
-// unreadable ca_file). It returns nil when the worker is stopped.
-func (w *Worker) buildSender() *sender {
+// buildSink makes the sink, retrying while it fails (e.g. an unreadable
+// ca_file). It returns nil when the worker is stopped.
+func (w *Worker) buildSink() Sink {
 	for attempt := 1; ; attempt++ {
-		s, err := newSender(&w.hook, w.agent, w.proxy)
+		s, err := w.t.newSink()
 		if err == nil {
 			return s
 		}
 		w.failed.Add(1)
 		if w.consecutive.Add(1) == 1 {
-			w.log.Error("cannot set up webhook delivery", "err", err)
+			w.log.Error("cannot set up "+w.t.noun+" delivery", "err", err)
 		}
 		w.noteError(err)
 		if !sleep(w.soft, max(Delay(attempt, 0, w.rnd), time.Second)) {
@@ -238,24 +237,87 @@ func (w *Worker) buildSender() *sender {
 	}
 }
 
-// pump reads the journal from the cursor on and hands records to
+// pump reads the journal from the cursor on and hands messages to
 // deliveries, at most MaxInFlight at a time, until the worker is stopped.
-func (w *Worker) pump(s *sender) {
-	inflight := max(w.hook.MaxInFlight, 1)
-	lookahead := uint64(max(minLookahead, 4*w.batch, 16*inflight))
+// A sink that batches (a Batcher) gets the records gathered per its
+// Batching; any other sink one record per message.
+func (w *Worker) pump(s Sink) {
+	inflight := max(w.t.maxInFlight, 1)
+	var bt Batching
+	b, batching := s.(Batcher)
+	if batching {
+		bt = b.Batching()
+		if bt.Max <= 0 {
+			bt.Max = DefaultMaxBatch
+		}
+	}
+	lookahead := uint64(max(minLookahead, 4*w.batch, 16*inflight, 2*bt.Max))
 	slots := make(chan struct{}, inflight)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	epoch := w.j.Epoch()
 
+	// dispatch delivers m, on this goroutine with MaxInFlight 1 (in order,
+	// one at a time, which saves two goroutine hand-offs per event), else
+	// on a goroutine of its own. It returns false if the worker stopped.
+	dispatch := func(m *Message) bool {
+		if inflight == 1 {
+			if w.deliver(s, m) {
+				w.finishRange(m.First, m.Last)
+			}
+			return w.soft.Err() == nil
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-w.soft.Done():
+			return false
+		}
+		if w.soft.Err() != nil {
+			return false
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if w.deliver(s, m) {
+				w.finishRange(m.First, m.Last)
+			}
+		})
+		return true
+	}
+	// A batching sink's message being gathered: pend, read first at
+	// pendSince; the previous message went out at lastSent.
+	var pend *Message
+	var pendSince, lastSent time.Time
+	due := func() time.Time {
+		if len(pend.Records) >= bt.Max {
+			return lastSent.Add(bt.Interval)
+		}
+		from := pendSince
+		if lastSent.After(from) {
+			from = lastSent
+		}
+		return from.Add(bt.Interval)
+	}
+	// flush waits until pend is due (if wait is set) and dispatches it.
+	flush := func(wait bool) bool {
+		if wait && !sleep(w.soft, time.Until(due())) {
+			return false
+		}
+		m := pend
+		pend, lastSent = nil, time.Now()
+		return dispatch(m)
+	}
+
 	next := w.cursor.Load() + 1
 	for w.soft.Err() == nil {
-		if w.replayPending() {
-			w.replay(s, epoch)
+		if pend == nil && w.replayPending() {
+			w.replay(s, epoch, bt.Max)
 			continue
 		}
 		recs, err := w.j.Read(next, w.batch)
 		if te, ok := errors.AsType[*journal.TrimmedError](err); ok {
+			if pend != nil && !flush(false) {
+				return
+			}
 			// Let deliveries below next finish, so that the cursor is
 			// next-1, then jump over the records retention deleted.
 			wg.Wait()
@@ -264,7 +326,7 @@ func (w *Worker) pump(s *sender) {
 			}
 			lost := te.Oldest - next
 			w.lostRetention.Add(lost)
-			w.log.Warn("webhook fell behind journal retention; events lost", "from_seq", next, "to_seq", te.Oldest-1, "lost", lost)
+			w.log.Warn(w.t.noun+" fell behind journal retention; events lost", "from_seq", next, "to_seq", te.Oldest-1, "lost", lost)
 			w.finishRange(next, te.Oldest-1)
 			w.forgetTrimmed(te.Oldest - 1)
 			next = te.Oldest
@@ -279,11 +341,33 @@ func (w *Worker) pump(s *sender) {
 			continue
 		}
 		if len(recs) == 0 {
-			err := w.j.Wait(w.soft, next-1)
+			ctx := w.soft
+			if pend != nil {
+				at := due()
+				if !time.Now().Before(at) {
+					if !flush(false) {
+						return
+					}
+					continue
+				}
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(w.soft, at)
+				err := w.j.Wait(ctx, next-1)
+				cancel()
+				if errors.Is(err, journal.ErrClosed) {
+					return
+				}
+				if err != nil && ctx.Err() == nil {
+					w.log.Error("waiting for journal", "err", err)
+					sleep(w.soft, journalRetry)
+				}
+				continue
+			}
+			err := w.j.Wait(ctx, next-1)
 			if errors.Is(err, journal.ErrClosed) {
 				return
 			}
-			if err != nil && w.soft.Err() == nil {
+			if err != nil && ctx.Err() == nil {
 				w.log.Error("waiting for journal", "err", err)
 				sleep(w.soft, journalRetry)
 			}
@@ -291,44 +375,44 @@ func (w *Worker) pump(s *sender) {
 		}
 		for i := range recs {
 			rec := &recs[i]
+			if pend != nil && rec.Seq > pend.First+lookahead/2 && !flush(true) {
+				return // a sparse batch must not hold the cursor back further
+			}
 			if !w.waitLookahead(rec.Seq, lookahead) {
 				return
 			}
-			m := w.prepare(rec, epoch, false)
-			if m == nil {
+			r := w.prepare(rec, false)
+			if r == nil {
 				w.finish(rec.Seq)
 				continue
 			}
-			if inflight == 1 {
-				// In order, one at a time: deliver on this goroutine, which
-				// saves two goroutine hand-offs per event.
-				if w.deliver(s, rec.Seq, rec.Time, m) {
-					w.finish(rec.Seq)
-				}
-				if w.soft.Err() != nil {
+			if !batching {
+				if !dispatch(w.message(epoch, rec.Time, r)) {
 					return
 				}
 				continue
 			}
-			select {
-			case slots <- struct{}{}:
-			case <-w.soft.Done():
+			if pend == nil {
+				pend, pendSince = w.message(epoch, rec.Time, r), time.Now()
+			} else {
+				pend.Records = append(pend.Records, r)
+				pend.Last = r.Seq
+			}
+			if len(pend.Records) >= bt.Max && !flush(true) {
 				return
 			}
-			if w.soft.Err() != nil {
-				return
-			}
-			wg.Add(1)
-			go func(seq uint64, at time.Time) {
-				defer wg.Done()
-				defer func() { <-slots }()
-				if w.deliver(s, seq, at, m) {
-					w.finish(seq)
-				}
-			}(rec.Seq, rec.Time)
 		}
 		next = recs[len(recs)-1].Seq + 1
+		if pend != nil && bt.Interval <= 0 && !flush(false) {
+			return
+		}
 	}
+}
+
+// message returns the message of one record; journaled is when the
+// journal took it.
+func (w *Worker) message(epoch string, journaled time.Time, r *evrec.Record) *Message {
+	return &Message{Node: w.nodeID, Epoch: epoch, Records: []*evrec.Record{r}, First: r.Seq, Last: r.Seq, journaled: journaled}
 }
 
 // forgetTrimmed drops the retry schedules, dead letters and replay ranges
@@ -353,7 +437,8 @@ func (w *Worker) replayPending() bool {
 
 // replay sends up to one batch of the first replay range again, in order,
 // on the pump goroutine: replays are rare and small next to the stream.
-func (w *Worker) replay(s *sender, epoch string) {
+// A batching sink gets up to maxBatch records per message.
+func (w *Worker) replay(s Sink, epoch string, maxBatch int) {
 	w.mu.Lock()
 	r := w.st.Replay[0]
 	w.mu.Unlock()
@@ -371,28 +456,55 @@ func (w *Worker) replay(s *sender, epoch string) {
 	}
 	if len(recs) == 0 || recs[0].Seq > r.To {
 		// Nothing left in the range (the journal ends before it).
-		w.mu.Lock()
-		w.st.replayDone(r.To)
-		w.saveLocked()
-		w.mu.Unlock()
+		w.done1(r.To)
 		return
+	}
+	maxBatch = max(maxBatch, 1)
+	var m *Message
+	send := func() bool {
+		if m == nil {
+			return true
+		}
+		ok := w.deliver(s, m)
+		if ok {
+			w.done1(m.Last)
+		}
+		m = nil
+		return ok && w.soft.Err() == nil // else stopped or disabled: the range stays as it is
 	}
 	for i := range recs {
 		rec := &recs[i]
 		if rec.Seq > r.To {
 			break
 		}
-		if m := w.prepare(rec, epoch, true); m != nil && !w.deliver(s, rec.Seq, rec.Time, m) {
-			return // stopped or disabled: the range stays as it is
+		if x := w.prepare(rec, true); x != nil {
+			if m == nil {
+				m = w.message(epoch, rec.Time, x)
+				m.Replayed = true
+			} else {
+				m.Records = append(m.Records, x)
+				m.Last = x.Seq
+			}
+			if len(m.Records) >= maxBatch && !send() {
+				return
+			}
+			continue
 		}
-		w.mu.Lock()
-		w.st.replayDone(rec.Seq)
-		w.saveLocked()
-		w.mu.Unlock()
-		if w.soft.Err() != nil {
-			return
+		if m == nil {
+			w.done1(rec.Seq)
 		}
 	}
+	if send() {
+		w.done1(min(recs[len(recs)-1].Seq, r.To))
+	}
+}
+
+// done1 marks the replayed records up to seq done.
+func (w *Worker) done1(seq uint64) {
+	w.mu.Lock()
+	w.st.replayDone(seq)
+	w.saveLocked()
+	w.mu.Unlock()
 }
 
 // waitLookahead waits until seq is within lookahead of the cursor. It
@@ -413,41 +525,29 @@ func (w *Worker) waitLookahead(seq, lookahead uint64) bool {
 	}
 }
 
-// prepare decodes a record and builds its message. It returns nil for a
-// record the filter rejects, and dead-letters one it cannot decode.
-func (w *Worker) prepare(rec *journal.Record, epoch string, replayed bool) *message {
+// prepare decodes a record. It returns nil for a record the filter (or
+// dedup) rejects, and dead-letters one it cannot decode.
+func (w *Worker) prepare(rec *journal.Record, replayed bool) *evrec.Record {
 	r, err := evrec.Unmarshal(rec.Seq, rec.Data)
 	if err != nil {
-		w.giveUp(DeadLetter{Seq: rec.Seq, At: time.Now(), Error: err.Error()})
+		w.giveUp(DeadLetter{Seq: rec.Seq, At: time.Now(), Error: err.Error()}, 1)
 		return nil
 	}
-	name := r.Event.Type.String()
-	if !w.hook.Match(name) {
+	if w.t.match != nil && !w.t.match(r) {
 		return nil
 	}
 	// Dead letters replayed go out all, repeats included: they were asked for.
-	if w.hook.Dedup && !replayed && w.repeats.repeat(&r.Event) {
+	if w.t.dedup && !replayed && w.repeats.repeat(&r.Event) {
 		return nil
 	}
-	m := &message{event: name, ts: r.Event.Time}
-	if w.hook.Format == config.FormatStandard {
-		b := NewStandardBody(w.nodeID, epoch, r)
-		m.id = b.ID
-		m.body, err = AppendStandardBody(nil, b)
-		if err != nil {
-			w.giveUp(DeadLetter{Seq: rec.Seq, At: time.Now(), Error: err.Error()})
-			return nil
-		}
-	} else {
-		m.body = AppendLegacyBody(nil, w.nodeID, &r.Event)
-	}
-	return m
+	return r
 }
 
 // deliver attempts m until it is delivered or given up on (true), or the
-// worker is stopped or disabled (false: the record stays undelivered).
-// journaled is when the record entered the journal; MaxAge counts from it.
-func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message) bool {
+// worker is stopped or disabled (false: its records stay undelivered).
+// MaxAge counts from when its first record entered the journal.
+func (w *Worker) deliver(s Sink, m *Message) bool {
+	seq := m.First
 	w.mu.Lock()
 	rs, _ := w.st.retry(seq)
 	// Deliveries that succeed after this point show the receiver is up.
@@ -470,29 +570,28 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 			return false
 		}
 		now := time.Now()
-		status, retryAfter, err := s.post(w.hard, m, now)
-		if err != nil && w.hard.Err() != nil {
+		res := s.Send(w.hard, m)
+		if res.Verdict != Delivered && w.hard.Err() != nil {
 			return false // cancelled by stop: not an attempt that failed
 		}
 		if rs.Attempts > 0 {
 			w.retried.Add(1)
 		}
 		rs.Attempts++
-		v := classify(status, err)
-		w.noteAttempt(now, status, err)
-		switch v {
-		case delivered:
-			w.succeeded(seq)
+		w.noteAttempt(now, res)
+		switch res.Verdict {
+		case Delivered:
+			w.succeeded(m)
 			return true
-		case gone:
+		case Gone:
 			if !goneOnce {
-				// Disabling is drastic and an answer on a reused
-				// connection can be a stray one that net/http read as this
-				// request's (golang/go#31259): ask once more, on a new
-				// connection, before believing it.
+				// Disabling is drastic and an answer can be a stray one
+				// (for HTTP, on a reused connection net/http can read one
+				// as this request's, golang/go#31259; the HTTP sink then
+				// retires its idle connections): ask once more before
+				// believing it.
 				goneOnce = true
-				s.close()
-				w.log.Info("webhook receiver answered 410 Gone; asking again on a new connection before disabling", "seq", seq)
+				w.log.Info(w.t.noun+" receiver answered 410 Gone; asking again on a new connection before disabling", "seq", seq)
 				continue
 			}
 			w.disable()
@@ -504,16 +603,16 @@ func (w *Worker) deliver(s *sender, seq uint64, journaled time.Time, m *message)
 			w.st.FailingSince = now // saved with the retry or dead letter below
 		}
 		w.mu.Unlock()
-		rs.LastStatus, rs.LastError = status, describe(status, err)
+		rs.LastStatus, rs.LastError = res.Status, res.describe()
 		if w.consecutive.Add(1) == 1 {
-			w.log.Warn("webhook delivery failing; retrying until max_age", "seq", seq, "status", status, "err", rs.LastError,
-				"max_age", time.Duration(w.hook.MaxAge))
+			w.log.Warn(w.t.noun+" delivery failing; retrying until max_age", "seq", seq, "status", res.Status, "err", rs.LastError,
+				"max_age", w.t.maxAge)
 		}
-		if w.exhausted(rs.Attempts, journaled, now) {
-			w.giveUp(DeadLetter{Seq: seq, At: now, Attempts: rs.Attempts, Status: status, Error: rs.LastError})
+		if res.Verdict == Permanent || w.exhausted(rs.Attempts, m.journaled, now) {
+			w.giveUp(DeadLetter{Seq: seq, LastSeq: m.Last, At: now, Attempts: rs.Attempts, Status: res.Status, Error: rs.LastError}, len(m.Records))
 			return true
 		}
-		rs.NextAt = now.Add(Delay(rs.Attempts, retryAfter, w.rnd))
+		rs.NextAt = now.Add(Delay(rs.Attempts, res.RetryAfter, w.rnd))
 		w.mu.Lock()
 		w.st.setRetry(rs)
 		w.saveLocked()
@@ -555,27 +654,27 @@ func (w *Worker) exhausted(attempts int, journaled, now time.Time) bool {
 	}
 	w.mu.Unlock()
 	switch {
-	case w.hook.MaxAttempts > 0 && attempts >= w.hook.MaxAttempts:
+	case w.t.maxAttempts > 0 && attempts >= w.t.maxAttempts:
 		return true
-	case w.hook.MaxAge > 0 && now.Sub(from) >= time.Duration(w.hook.MaxAge):
+	case w.t.maxAge > 0 && now.Sub(from) >= w.t.maxAge:
 		return true
 	}
 	return false
 }
 
-func (w *Worker) succeeded(seq uint64) {
+func (w *Worker) succeeded(m *Message) {
 	w.mu.Lock()
 	// Counted under mu, with the reset of consecutive, so that a failed
 	// attempt sees either both or neither (see backoff).
-	w.delivered.Add(1)
+	w.delivered.Add(uint64(len(m.Records)))
 	if n := w.consecutive.Swap(0); n > 0 {
-		w.log.Info("webhook delivering again", "failed_attempts", n)
+		w.log.Info(w.t.noun+" delivering again", "failed_attempts", n)
 		// The receiver is back: the other records waiting out their
 		// backoff try again now instead of after their full delay.
 		close(w.recovered)
 		w.recovered = make(chan struct{})
 	}
-	cleared := w.st.clearRetry(seq)
+	cleared := w.st.clearRetries(m.First, m.Last)
 	if !w.st.FailingSince.IsZero() {
 		w.st.FailingSince, cleared = time.Time{}, true
 	}
@@ -585,11 +684,12 @@ func (w *Worker) succeeded(seq uint64) {
 	w.mu.Unlock()
 }
 
-func (w *Worker) giveUp(d DeadLetter) {
-	w.deadLettered.Add(1)
-	w.log.Warn("webhook gave up on event (dead-lettered)", "seq", d.Seq, "attempts", d.Attempts, "status", d.Status, "err", d.Error)
+// giveUp dead-letters the records d.Seq..d.LastSeq, n events.
+func (w *Worker) giveUp(d DeadLetter, n int) {
+	w.deadLettered.Add(uint64(n))
+	w.log.Warn(w.t.noun+" gave up on event (dead-lettered)", "seq", d.Seq, "last_seq", max(d.LastSeq, d.Seq), "attempts", d.Attempts, "status", d.Status, "err", d.Error)
 	w.mu.Lock()
-	w.st.clearRetry(d.Seq)
+	w.st.clearRetries(d.Seq, max(d.LastSeq, d.Seq))
 	w.st.addDeadLetter(d)
 	w.saveLocked()
 	w.mu.Unlock()
@@ -606,7 +706,7 @@ func (w *Worker) disable() {
 	}
 	w.mu.Unlock()
 	if first {
-		w.log.Error("webhook receiver answered 410 Gone; webhook disabled until its config changes")
+		w.log.Error(w.t.noun + " receiver answered 410 Gone; " + w.t.noun + " disabled until its config changes")
 	}
 	w.stopSoft()
 }
@@ -624,7 +724,7 @@ func (w *Worker) saveLocked() {
 		err = w.j.PutState(w.name, b)
 	}
 	if err != nil && !errors.Is(err, journal.ErrClosed) {
-		w.log.Error("saving webhook state", "err", err)
+		w.log.Error("saving "+w.t.noun+" state", "err", err)
 	}
 }
 
@@ -657,18 +757,18 @@ func (w *Worker) finishRange(from, to uint64) {
 	w.cursor.Store(c)
 	// Under w.mu, so that cursor writes reach the journal in order.
 	if err := w.j.SetCursor(w.name, c); err != nil && !errors.Is(err, journal.ErrClosed) {
-		w.log.Error("saving webhook cursor", "err", err)
+		w.log.Error("saving "+w.t.noun+" cursor", "err", err)
 	}
 	close(w.advanced)
 	w.advanced = make(chan struct{})
 }
 
-func (w *Worker) noteAttempt(at time.Time, status int, err error) {
+func (w *Worker) noteAttempt(at time.Time, res Result) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.lastAttempt, w.lastStatus, w.lastError = at, status, ""
-	if classify(status, err) != delivered {
-		w.lastError = describe(status, err)
+	w.lastAttempt, w.lastStatus, w.lastError = at, res.Status, ""
+	if res.Verdict != Delivered {
+		w.lastError = res.describe()
 	}
 }
 
@@ -682,10 +782,10 @@ func (w *Worker) noteError(err error) {
 func (w *Worker) Health() Health {
 	cursor := w.cursor.Load()
 	h := Health{
-		ID:                  w.hook.Key(),
-		Name:                w.hook.Name,
+		ID:                  w.t.id,
+		Name:                w.t.name,
 		URL:                 w.display,
-		Format:              w.hook.Format,
+		Format:              w.t.format,
 		Cursor:              cursor,
 		Delivered:           w.delivered.Load(),
 		Failed:              w.failed.Load(),

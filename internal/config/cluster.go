@@ -61,6 +61,8 @@ type Cluster struct {
 	DisableEventsLog bool `toml:"disable-events-log"`
 
 	Webhooks []Webhook `toml:"webhook,omitempty"`
+	// Notifiers are the [[notifier]] tables (exec, email, snmp).
+	Notifiers []Notifier `toml:"notifier,omitempty"`
 
 	// Warnings are notes about the file that loaded without error but
 	// deserve the operator's attention (deprecated keys); the daemon logs
@@ -146,7 +148,8 @@ func DefaultWebhook() Webhook {
 // the defaults.
 type clusterFile struct {
 	Cluster
-	Webhooks []toml.Primitive `toml:"webhook"`
+	Webhooks  []toml.Primitive `toml:"webhook"`
+	Notifiers []toml.Primitive `toml:"notifier"`
 }
 
 // LoadCluster reads, strictly decodes and validates the cluster config at
@@ -181,6 +184,9 @@ func LoadCluster(path string) (*Cluster, error) {
 			w.ID = IDFromURL(w.URL)
 		}
 		c.Webhooks = append(c.Webhooks, w)
+	}
+	if c.Notifiers, err = decodeNotifiers(path, md, f.Notifiers); err != nil {
+		return nil, err
 	}
 	if err := checkStrict(path, text, md, reflect.TypeFor[Cluster](), c.Version); err != nil {
 		return nil, err
@@ -258,6 +264,9 @@ func (c *Cluster) fillIDs() {
 	for i := range c.Webhooks {
 		c.Webhooks[i].ID = c.Webhooks[i].Key()
 	}
+	for i := range c.Notifiers {
+		c.Notifiers[i].ID = c.Notifiers[i].Key()
+	}
 }
 
 // Digest returns the hex SHA-256 of Encode(), which is the file content
@@ -276,6 +285,7 @@ func (c *Cluster) Clone() *Cluster {
 		w.Events = append([]string{}, w.Events...)
 		out.Webhooks[i] = w
 	}
+	out.Notifiers = cloneNotifiers(c.Notifiers, false)
 	return &out
 }
 
@@ -285,6 +295,7 @@ func (c *Cluster) Redacted() *Cluster {
 	for i := range out.Webhooks {
 		out.Webhooks[i] = out.Webhooks[i].Redacted()
 	}
+	out.Notifiers = cloneNotifiers(c.Notifiers, true)
 	return out
 }
 
@@ -400,6 +411,7 @@ func (c *Cluster) Validate() error {
 			p.add(fmt.Sprintf("webhook[%d].name", i), "is the id of webhook[%d]", j)
 		}
 	}
+	c.validateNotifiers(&p)
 	return p.err()
 }
 

@@ -118,7 +118,7 @@ outer:
 func knownKey(schema reflect.Type, key toml.Key) bool {
 	t := schema
 	for _, name := range key {
-		for t.Kind() == reflect.Slice {
+		for t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
 		if t.Kind() != reflect.Struct {
