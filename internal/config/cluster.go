@@ -60,6 +60,11 @@ type Cluster struct {
 	// DisableEventsLog turns off the published-events log.
 	DisableEventsLog bool `toml:"disable-events-log"`
 
+	// Disabled turns event keys off cluster-wide: the daemons drop those
+	// events before the journal and count them. Patterns as typed
+	// ("Volume.*"), "!PATTERN" exceptions; see DisabledSet.
+	Disabled []string `toml:"disabled,omitempty"`
+
 	Webhooks []Webhook `toml:"webhook,omitempty"`
 	// Notifiers are the [[notifier]] tables (exec, email, snmp).
 	Notifiers []Notifier `toml:"notifier,omitempty"`
@@ -115,6 +120,10 @@ type Webhook struct {
 	// BRICK_DISCONNECTED while a brick stays down); off, the webhook gets
 	// every event exactly as Gluster sent it.
 	Dedup bool `toml:"dedup,omitempty" json:"dedup,omitempty"`
+	// Enrich adds the event's "category" (the subsystem) and "severity" to
+	// a legacy body, which is otherwise glustereventsd's byte for byte.
+	// Standard bodies always carry them.
+	Enrich bool `toml:"enrich,omitempty" json:"enrich,omitempty"`
 	// Events, if not empty, are the event names or path.Match globs
 	// ("VOLUME_*") this webhook gets; see Match.
 	Events []string `toml:"events" json:"events"`
@@ -280,6 +289,7 @@ func (c *Cluster) Digest() string {
 func (c *Cluster) Clone() *Cluster {
 	out := *c
 	out.Warnings = append([]string(nil), c.Warnings...)
+	out.Disabled = slices.Clone(c.Disabled)
 	out.Webhooks = make([]Webhook, len(c.Webhooks))
 	for i, w := range c.Webhooks {
 		w.Events = append([]string{}, w.Events...)
@@ -386,6 +396,7 @@ func (c *Cluster) Validate() error {
 	if c.Port < 1 || c.Port > 65535 {
 		p.add("port", "%d is not between 1 and 65535", c.Port)
 	}
+	c.validateDisabled(&p)
 	first := map[string]int{}
 	unique := func(field, key string, i int, what string) bool {
 		k := field + "\x00" + key
@@ -441,6 +452,9 @@ func (w *Webhook) validate(prefix string, p *problems) {
 	case FormatStandard:
 		if w.Secret != "" {
 			p.add(prefix+"secret", "only used with format = %q; standard webhooks use signing_secret", FormatLegacy)
+		}
+		if w.Enrich {
+			p.add(prefix+"enrich", "only used with format = %q; standard bodies always carry category, severity, scope and typed fields", FormatLegacy)
 		}
 	default:
 		p.add(prefix+"format", "%q is not %q or %q", w.Format, FormatLegacy, FormatStandard)
