@@ -39,6 +39,9 @@ type Error struct {
 	// Message is the answer's "error" field, or the start of a body that is
 	// not JSON.
 	Message string
+	// body is the start of the answer, for the callers that read more of
+	// it than Message (a 410's oldest position).
+	body []byte
 }
 
 func (e *Error) Error() string {
@@ -134,7 +137,7 @@ func answerError(method, path string, resp *http.Response) error {
 	if err != nil {
 		return fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err)
 	}
-	e := &Error{Method: method, Path: path, StatusCode: resp.StatusCode}
+	e := &Error{Method: method, Path: path, StatusCode: resp.StatusCode, body: b}
 	var body struct {
 		Error string `json:"error"`
 	}
