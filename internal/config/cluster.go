@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/gofrs/flock"
+
+	"github.com/gluster/gluster-eventing/internal/filter"
 )
 
 // Webhook body formats.
@@ -64,6 +67,10 @@ type Cluster struct {
 	// events before the journal and count them. Patterns as typed
 	// ("Volume.*"), "!PATTERN" exceptions; see DisabledSet.
 	Disabled []string `toml:"disabled,omitempty"`
+
+	// Channels are named filters ([channels.NAME]) that webhooks,
+	// notifiers and stream clients refer to.
+	Channels map[string]Channel `toml:"channels,omitempty"`
 
 	Webhooks []Webhook `toml:"webhook,omitempty"`
 	// Notifiers are the [[notifier]] tables (exec, email, snmp).
@@ -127,6 +134,16 @@ type Webhook struct {
 	// Events, if not empty, are the event names or path.Match globs
 	// ("VOLUME_*") this webhook gets; see Match.
 	Events []string `toml:"events" json:"events"`
+	// Filter is a filter-language expression (see internal/filter); the
+	// webhook gets the events it, Events and Channel all select.
+	Filter string `toml:"filter,omitempty" json:"filter,omitempty"`
+	// Channel names a [channels.NAME] whose filter applies too.
+	Channel string `toml:"channel,omitempty" json:"channel,omitempty"`
+
+	// Resolved is Filter and Channel compiled against the cluster's
+	// channels by Cluster.Validate (so by LoadCluster too); nil when both
+	// are empty. See Compiled.
+	Resolved *filter.Filter `toml:"-" json:"-"`
 }
 
 // DefaultCluster returns the cluster config used when there is no file: the
@@ -290,6 +307,7 @@ func (c *Cluster) Clone() *Cluster {
 	out := *c
 	out.Warnings = append([]string(nil), c.Warnings...)
 	out.Disabled = slices.Clone(c.Disabled)
+	out.Channels = maps.Clone(c.Channels)
 	out.Webhooks = make([]Webhook, len(c.Webhooks))
 	for i, w := range c.Webhooks {
 		w.Events = append([]string{}, w.Events...)
@@ -422,6 +440,7 @@ func (c *Cluster) Validate() error {
 			p.add(fmt.Sprintf("webhook[%d].name", i), "is the id of webhook[%d]", j)
 		}
 	}
+	c.validateChannels(&p)
 	c.validateNotifiers(&p)
 	return p.err()
 }
@@ -484,6 +503,7 @@ func (w *Webhook) validate(prefix string, p *problems) {
 			p.add(fmt.Sprintf("%sevents[%d]", prefix, i), "%q is not an event name or glob", e)
 		}
 	}
+	w.validateFilter(prefix, p)
 }
 
 // validID accepts what IDFromURL and NewWebhookID make, and hand-picked
@@ -632,12 +652,19 @@ func (w Webhook) GoString() string { return "config.Webhook{" + w.String() + "}"
 // LogValue implements slog.LogValuer: the URL (password redacted), format,
 // filters and whether each secret is set, never the secrets.
 func (w Webhook) LogValue() slog.Value {
-	return slog.GroupValue(
+	attrs := []slog.Attr{
 		slog.String("url", redactURL(w.URL)),
 		slog.String("format", w.Format),
 		slog.Bool("token", w.Token != ""),
 		slog.Bool("secret", w.Secret != ""),
 		slog.Bool("signing_secret", w.SigningSecret != ""),
 		slog.Any("events", w.Events),
-	)
+	}
+	if w.Filter != "" {
+		attrs = append(attrs, slog.String("filter", w.Filter))
+	}
+	if w.Channel != "" {
+		attrs = append(attrs, slog.String("channel", w.Channel))
+	}
+	return slog.GroupValue(attrs...)
 }

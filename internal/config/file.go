@@ -121,6 +121,10 @@ func knownKey(schema reflect.Type, key toml.Key) bool {
 		for t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
+		if t.Kind() == reflect.Map { // [channels.NAME]: any name
+			t = t.Elem()
+			continue
+		}
 		if t.Kind() != reflect.Struct {
 			return false
 		}

@@ -26,6 +26,7 @@ package filter
 import (
 	"fmt"
 	"path"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,8 @@ type Filter struct {
 	vols, notVols   []string // patterns
 	nodes, notNodes []string // lower-case prefixes
 	chans, notChans []*Filter
+	// and are filters that must all match too (see All).
+	and []*Filter
 
 	// name is the channel name of a channel's filter.
 	name string
@@ -525,7 +528,61 @@ func (f *Filter) Match(ev *gfevent.Event, node string) bool {
 			return false
 		}
 	}
+	for _, c := range f.and {
+		if !c.Match(ev, node) {
+			return false
+		}
+	}
 	return true
+}
+
+// All returns a Filter that selects what every one of fs selects; nil
+// entries select everything, and All of nothing but nil is nil. Its String
+// is theirs joined by " AND " and does not parse: All combines what was
+// configured separately (a webhook's events list, its filter and its
+// channel).
+func All(fs ...*Filter) *Filter {
+	var and []*Filter
+	var canon []string
+	for _, f := range fs {
+		if f != nil {
+			and = append(and, f)
+			canon = append(canon, "("+f.String()+")")
+		}
+	}
+	switch len(and) {
+	case 0:
+		return nil
+	case 1:
+		return and[0]
+	}
+	f := all()
+	f.and, f.canon = and, strings.Join(canon, " AND ")
+	return f
+}
+
+// OfTypes returns a Filter that selects the events of the given types; its
+// String lists their names.
+func OfTypes(types []gfevent.Type) *Filter {
+	f := &Filter{typed: true}
+	var names []string
+	for _, t := range types {
+		if t.Valid() && !f.types[t] {
+			f.types[t] = true
+			names = append(names, t.String())
+		}
+	}
+	f.canon = strings.Join(names, " ")
+	if f.canon == "" {
+		f.canon = "!*" // nothing
+	}
+	return f
+}
+
+// Equal reports whether f and g are the same filter: the same expression
+// with the same channel definitions. (go-cmp uses it.)
+func (f *Filter) Equal(g *Filter) bool {
+	return reflect.DeepEqual(f, g)
 }
 
 func matchAny(patterns []string, v string) bool {

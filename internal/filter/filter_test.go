@@ -325,3 +325,38 @@ func BenchmarkMatch(b *testing.B) {
 		})
 	}
 }
+
+func TestAllOfTypesEqual(t *testing.T) {
+	a, _ := Parse("category:brick", nil)
+	b, _ := Parse("severity:critical", nil)
+	f := All(nil, a, nil, b)
+	if !f.Match(ev(gfevent.BrickDisconnected), node1) || f.Match(ev(gfevent.BrickConnected), node1) || f.Match(ev(gfevent.QuorumLost), node1) {
+		t.Errorf("All(%v, %v) selects the wrong events", a, b)
+	}
+	if f.String() != "(category:brick) AND (severity:critical)" {
+		t.Errorf("All String = %q", f.String())
+	}
+	if All(nil, nil) != nil || All(nil, a) != a {
+		t.Error("All of nil and one filter")
+	}
+	o := OfTypes([]gfevent.Type{gfevent.VolumeStart, gfevent.Type(999), gfevent.VolumeStart, gfevent.VolumeStop})
+	if o.String() != "VOLUME_START VOLUME_STOP" || !o.Match(ev(gfevent.VolumeStop), node1) || o.Match(ev(gfevent.VolumeSet), node1) || o.Match(ev(gfevent.Type(999)), node1) {
+		t.Errorf("OfTypes = %q", o)
+	}
+	none := OfTypes(nil)
+	if none.Match(ev(gfevent.VolumeStart), node1) {
+		t.Error("OfTypes(nil) selects an event")
+	}
+	if p, err := Parse(none.String(), nil); err != nil || p.Match(ev(gfevent.VolumeStart), node1) {
+		t.Errorf("OfTypes(nil).String() = %q parses to %v, %v", none.String(), p, err)
+	}
+	a2, _ := Parse("category:brick", nil)
+	if !a.Equal(a2) || a.Equal(b) || !(*Filter)(nil).Equal(nil) || a.Equal(nil) {
+		t.Error("Equal")
+	}
+	c1, _ := Parse("channel:alerts", func(string) (string, bool) { return "severity:warning", true })
+	c2, _ := Parse("channel:alerts", func(string) (string, bool) { return "severity:critical", true })
+	if c1.Equal(c2) || c1.String() != c2.String() {
+		t.Error("filters of a channel defined differently are Equal")
+	}
+}
