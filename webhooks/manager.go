@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -36,6 +37,10 @@ type Options struct {
 	// environment's (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), as
 	// http.ProxyFromEnvironment reads them.
 	Proxy ProxyFunc
+	// Sinks build the sinks of notifiers, by kind (config.KindExec, ...);
+	// a kind without one makes its notifiers fail with an error in their
+	// health. NewManager adds NewExecSink for exec when it is missing.
+	Sinks map[string]SinkFactory
 }
 
 // Manager runs one Worker per configured webhook. Its methods are safe for
@@ -45,9 +50,10 @@ type Manager struct {
 
 	applyMu sync.Mutex // serializes Apply and Stop
 
-	mu      sync.Mutex // guards workers and closed
-	workers map[string]*Worker
-	closed  bool
+	mu        sync.Mutex // guards workers, notifiers and closed
+	workers   map[string]*Worker
+	notifiers map[string]*Worker // by notifier id
+	closed    bool
 }
 
 // NewManager returns a Manager with no webhooks; Apply starts them.
@@ -67,7 +73,15 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Proxy == nil {
 		opts.Proxy = envProxy
 	}
-	return &Manager{opts: opts, workers: make(map[string]*Worker)}, nil
+	sinks := maps.Clone(opts.Sinks)
+	if sinks == nil {
+		sinks = map[string]SinkFactory{}
+	}
+	if sinks[config.KindExec] == nil {
+		sinks[config.KindExec] = NewExecSink
+	}
+	opts.Sinks = sinks
+	return &Manager{opts: opts, workers: make(map[string]*Worker), notifiers: make(map[string]*Worker)}, nil
 }
 
 // Apply makes the running webhooks those of hooks, matched by id
@@ -191,8 +205,11 @@ func (m *Manager) Stop(ctx context.Context) error {
 	defer m.applyMu.Unlock()
 	m.mu.Lock()
 	m.closed = true
-	ws := make([]*Worker, 0, len(m.workers))
+	ws := make([]*Worker, 0, len(m.workers)+len(m.notifiers))
 	for _, w := range m.workers {
+		ws = append(ws, w)
+	}
+	for _, w := range m.notifiers {
 		ws = append(ws, w)
 	}
 	m.mu.Unlock()

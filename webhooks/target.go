@@ -32,6 +32,9 @@ type target struct {
 	// tell a changed one.
 	hook     config.Webhook
 	notifier config.Notifier
+	// channels are what the channels a notifier's filters name resolved
+	// to when it was made.
+	channels map[string]string
 }
 
 // KindWebhook is the kind of an HTTP webhook's worker, beside the
@@ -49,6 +52,10 @@ func (t *target) logger(l *slog.Logger) *slog.Logger {
 func webhookTarget(hook config.Webhook, o *Options) target {
 	hook.Events = append([]string(nil), hook.Events...)
 	agent, proxy, nodeID := userAgent(o.Version), o.Proxy, o.NodeID
+	var match func(r *evrec.Record) bool
+	if f := hook.Compiled(); f != nil { // events, filter and channel, parsed at config load
+		match = func(r *evrec.Record) bool { return f.Match(&r.Event, nodeID) }
+	}
 	return target{
 		id:          hook.Key(),
 		consumer:    ConsumerName(hook.Key()),
@@ -57,7 +64,7 @@ func webhookTarget(hook config.Webhook, o *Options) target {
 		name:        hook.Name,
 		display:     displayURL(hook.URL),
 		format:      hook.Format,
-		match:       func(r *evrec.Record) bool { return hook.Match(r.Event.Type.String()) },
+		match:       match,
 		dedup:       hook.Dedup,
 		maxInFlight: hook.MaxInFlight,
 		maxAttempts: hook.MaxAttempts,
@@ -67,7 +74,7 @@ func webhookTarget(hook config.Webhook, o *Options) target {
 			if err != nil {
 				return nil, err
 			}
-			return &httpSink{s: s, nodeID: nodeID}, nil
+			return &httpSink{s: s, nodeID: nodeID, enrich: hook.Enrich}, nil
 		},
 		hook: hook,
 	}
@@ -78,6 +85,7 @@ func webhookTarget(hook config.Webhook, o *Options) target {
 type httpSink struct {
 	s      *sender
 	nodeID string
+	enrich bool // legacy bodies get category and severity
 }
 
 func (h *httpSink) Send(ctx context.Context, m *Message) Result {
@@ -126,7 +134,7 @@ func (h *httpSink) prepare(m *Message) (*message, error) {
 		}
 		return p, nil
 	}
-	p.body = AppendLegacyBody(nil, m.Node, &r.Event)
+	p.body = AppendLegacy(nil, m.Node, &r.Event, h.enrich)
 	return p, nil
 }
 

@@ -250,6 +250,7 @@ func (w *Worker) pump(s Sink) {
 		if bt.Max <= 0 {
 			bt.Max = DefaultMaxBatch
 		}
+		batching = bt.Max > 1 || bt.Interval > 0
 	}
 	lookahead := uint64(max(minLookahead, 4*w.batch, 16*inflight, 2*bt.Max))
 	slots := make(chan struct{}, inflight)

@@ -1,0 +1,242 @@
+package webhooks
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/gluster/gluster-eventing/internal/api"
+	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/internal/evrec"
+	"github.com/gluster/gluster-eventing/internal/filter"
+)
+
+// NotifierConsumerName is the name of the journal cursor and state blob of
+// the notifier with this id.
+func NotifierConsumerName(id string) string { return "notifier:" + id }
+
+// ApplyNotifiers makes the running notifiers those of ns, matched by id,
+// exactly as Apply does for webhooks: an unchanged notifier keeps running,
+// a changed one restarts at its cursor (a disabled one is enabled), a
+// removed one is stopped and forgotten, a new one starts with the events
+// journaled from now on. channels resolves the channel names of filters
+// (nil when there are none). A notifier whose filter does not parse or
+// whose kind has no sink runs no deliveries and shows the error in its
+// health.
+func (m *Manager) ApplyNotifiers(ctx context.Context, ns []config.Notifier, channels func(name string) (expr string, ok bool)) error {
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
+	want := make(map[string]config.Notifier, len(ns))
+	for _, n := range ns {
+		if _, dup := want[n.Key()]; dup {
+			return fmt.Errorf("webhooks: apply notifiers: two notifiers with id %s", n.Key())
+		}
+		want[n.Key()] = n.Clone()
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return errors.New("webhooks: apply notifiers: manager is stopped")
+	}
+	var stopping, removed []*Worker
+	var start []config.Notifier
+	for id, w := range m.notifiers {
+		n, ok := want[id]
+		switch {
+		case !ok:
+			stopping = append(stopping, w)
+			removed = append(removed, w)
+		case !reflect.DeepEqual(w.t.notifier, n) || !sameChannels(&n, w.t.channels, channels):
+			stopping = append(stopping, w)
+			start = append(start, n)
+		}
+	}
+	for id, n := range want {
+		if _, ok := m.notifiers[id]; !ok {
+			start = append(start, n)
+		}
+	}
+	m.mu.Unlock()
+
+	err := stopAll(ctx, stopping)
+	j := m.opts.Journal
+	for _, w := range removed {
+		if e := errors.Join(j.DeleteCursor(w.name), j.PutState(w.name, nil)); e != nil {
+			err = errors.Join(err, fmt.Errorf("webhooks: forget notifier %s: %w", w.t.id, e))
+		}
+		w.log.Info("notifier removed")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range removed {
+		delete(m.notifiers, w.t.id)
+	}
+	for _, n := range start {
+		if _, changed := m.notifiers[n.Key()]; changed {
+			if e := m.editState(NotifierConsumerName(n.Key()), enableState); e != nil {
+				err = errors.Join(err, fmt.Errorf("webhooks: enable notifier %s: %w", n.Key(), e))
+			}
+		}
+		w := newWorker(m.notifierTarget(n, channels), &m.opts)
+		m.notifiers[n.Key()] = w
+		w.start()
+	}
+	return err
+}
+
+// enableState clears a persisted 410 Gone and the retry backoff: a
+// changed config is a fresh start for the records being retried.
+func enableState(st *persisted) {
+	st.Disabled, st.DisabledAt = false, time.Time{}
+	for i := range st.Retries {
+		st.Retries[i].Attempts, st.Retries[i].NextAt = 0, time.Time{}
+	}
+}
+
+// sameChannels reports whether the channels n's filters name resolve as
+// they did when its worker started (a channel's filter changed restarts
+// the notifier with the new one).
+func sameChannels(n *config.Notifier, old map[string]string, channels func(string) (string, bool)) bool {
+	return maps.Equal(old, resolveChannels(n, channels))
+}
+
+// resolveChannels records what every channel resolves to when n's
+// filters are parsed.
+func resolveChannels(n *config.Notifier, channels func(string) (string, bool)) map[string]string {
+	seen := map[string]string{}
+	if channels == nil {
+		return seen
+	}
+	record := func(name string) (string, bool) {
+		expr, ok := channels(name)
+		if ok {
+			seen[name] = expr
+		}
+		return expr, ok
+	}
+	filter.Parse(n.Filter, record)
+	if n.Channel != "" {
+		filter.Parse("channel:"+n.Channel, record)
+	}
+	return seen
+}
+
+// notifierTarget is the target of a notifier. Its filters are parsed
+// here, once; an error is the sink's, shown in the health.
+func (m *Manager) notifierTarget(n config.Notifier, channels func(string) (string, bool)) target {
+	nodeID := m.opts.NodeID
+	t := target{
+		id:          n.Key(),
+		consumer:    NotifierConsumerName(n.Key()),
+		noun:        "notifier",
+		kind:        n.Kind,
+		name:        n.Name,
+		display:     n.Target(),
+		dedup:       n.Dedup,
+		maxInFlight: n.MaxInFlight,
+		maxAttempts: n.MaxAttempts,
+		maxAge:      time.Duration(n.MaxAge),
+		notifier:    n,
+		channels:    resolveChannels(&n, channels),
+	}
+	f, err := filter.Parse(n.Filter, channels)
+	var cf *filter.Filter
+	if err == nil && n.Channel != "" {
+		cf, err = filter.Parse("channel:"+n.Channel, channels)
+	}
+	if err != nil {
+		err = fmt.Errorf("filter: %w", err)
+		t.newSink = func() (Sink, error) { return nil, err }
+		return t
+	}
+	if f != nil || cf != nil {
+		t.match = func(r *evrec.Record) bool { return f.Match(&r.Event, nodeID) && cf.Match(&r.Event, nodeID) }
+	}
+	env := SinkEnv{NodeID: nodeID, Version: m.opts.Version, Logger: t.logger(m.opts.Logger)}
+	factory := m.opts.Sinks[n.Kind]
+	t.newSink = func() (Sink, error) {
+		if factory == nil {
+			return nil, fmt.Errorf("notifier kind %q is not supported by this daemon", n.Kind)
+		}
+		return factory(&t.notifier, env)
+	}
+	return t
+}
+
+// NotifierHealth returns the health of every notifier, ordered by kind,
+// then name or id.
+func (m *Manager) NotifierHealth() []api.Notifier {
+	m.mu.Lock()
+	ws := make([]*Worker, 0, len(m.notifiers))
+	for _, w := range m.notifiers {
+		ws = append(ws, w)
+	}
+	m.mu.Unlock()
+	out := make([]api.Notifier, len(ws))
+	for i, w := range ws {
+		h := w.Health()
+		out[i] = api.Notifier{
+			ID: h.ID, Name: h.Name, Kind: w.t.kind, Target: h.URL, State: h.State,
+			Cursor: h.Cursor, QueueDepth: h.QueueDepth,
+			Delivered: h.Delivered, Failed: h.Failed, Retried: h.Retried, DeadLettered: h.DeadLettered, LostRetention: h.LostRetention,
+			DeadLetters: h.DeadLetters, DeadLettersDropped: h.DeadLettersDropped, Replaying: h.Replaying,
+			ConsecutiveFailures: h.ConsecutiveFailures, FailingSince: h.FailingSince, LastAttempt: h.LastAttempt,
+			LastStatus: h.LastStatus, LastError: h.LastError, NextAttempt: h.NextAttempt,
+		}
+	}
+	slices.SortFunc(out, func(a, b api.Notifier) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(cmp.Or(a.Name, a.ID), cmp.Or(b.Name, b.ID)))
+	})
+	return out
+}
+
+// NotifierDeadLetters returns the records the notifier with this id gave
+// up on, and false if there is no such notifier.
+func (m *Manager) NotifierDeadLetters(id string) ([]DeadLetter, bool) {
+	m.mu.Lock()
+	w := m.notifiers[id]
+	m.mu.Unlock()
+	if w == nil {
+		return nil, false
+	}
+	return w.DeadLetters(), true
+}
+
+// SendTest sends one synthetic TEST event through a notifier's sink, built
+// by the factory of its kind, as notifier-test does on every node, and
+// returns the sink's result. The event is not journaled; its seq is 0.
+func SendTest(ctx context.Context, n config.Notifier, sinks map[string]SinkFactory, env SinkEnv) Result {
+	if err := n.Validate(); err != nil {
+		return Result{Verdict: Permanent, Err: err}
+	}
+	factory := sinks[n.Kind]
+	if factory == nil && n.Kind == config.KindExec {
+		factory = NewExecSink
+	}
+	if factory == nil {
+		return Result{Verdict: Permanent, Err: fmt.Errorf("notifier kind %q is not supported", n.Kind)}
+	}
+	if env.Logger == nil {
+		env.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := factory(&n, env)
+	if err != nil {
+		return Result{Verdict: Permanent, Err: err}
+	}
+	defer s.Close()
+	now := time.Now()
+	m := &Message{
+		Node:    env.NodeID,
+		Epoch:   "test",
+		Records: []*evrec.Record{{Received: now, Source: "127.0.0.1"}},
+		Test:    true,
+	}
+	m.Records[0].Event.Time = now.Unix()
+	return s.Send(ctx, m)
+}
