@@ -37,6 +37,8 @@ func (d *Daemon) status() api.Status {
 			Sync: d.sync.snapshot(),
 		},
 		EventsLog: d.node.EventsLog,
+		HTTP:      d.httpAddr(),
+		Streams:   d.streamStatus(),
 	}
 	if d.table != nil {
 		snap := d.table.Snapshot()
@@ -112,8 +114,12 @@ func (d *Daemon) startAPI(path string) (*apiServer, error) {
 	})
 	d.webhookRoutes(mux)
 	d.stateRoutes(mux)
+	d.streamRoutes(mux)
+	d.loginRoutes(mux)
+	d.docRoutes(mux)
 	mux.Handle("GET /metrics", d.metricsHandler())
 	a := &apiServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, path: path}
+	a.srv.RegisterOnShutdown(d.stopStreams)
 	go a.srv.Serve(ln)
 	return a, nil
 }

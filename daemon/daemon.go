@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/internal/eventlog"
 	"github.com/gluster/gluster-eventing/internal/gluster"
+	"github.com/gluster/gluster-eventing/internal/hub"
 	"github.com/gluster/gluster-eventing/internal/journal"
 	"github.com/gluster/gluster-eventing/internal/state"
 	"github.com/gluster/gluster-eventing/webhooks"
@@ -60,6 +62,15 @@ type Daemon struct {
 	peers    *peerAddrs
 	sync     *configSync
 	table    *state.Table
+
+	// events is the event log the event API reads (this node's journal,
+	// or the cluster's with forwarding); hub fans it out to the streams.
+	events        eventlog.Source
+	hub           *hub.Hub
+	http          *httpServer    // the TCP listener, nil when off
+	activatedHTTP []net.Listener // a socket-activated "http" socket
+	streamsCtx    context.Context
+	stopStreams   context.CancelFunc // ends every stream: the API shuts down
 
 	// reloadMu serialises reloads. It is not mu: a reload can wait up to
 	// 30 s for webhook attempts in flight, and status, STATUS= and the
@@ -173,6 +184,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.evlog.disabled.Store(cluster.DisableEventsLog)
 	}
 
+	d.events = eventlog.Local(j, d.nodeID)
 	if err := d.startState(runCtx); err != nil {
 		d.stopHooks()
 		return err
@@ -188,8 +200,15 @@ func Run(ctx context.Context, opts Options) (err error) {
 		peerChange: d.sync.request}
 	d.intake.allow.Store(d.buildAllowList(ctx, node))
 
+	d.startStreams()
 	api, err := d.startAPI(node.APISocket)
 	if err != nil {
+		closeAll(conns)
+		d.stopHooks()
+		return err
+	}
+	if d.http, err = d.startHTTP(node, api.srv.Handler, d.activatedHTTP); err != nil {
+		api.close()
 		closeAll(conns)
 		d.stopHooks()
 		return err
@@ -209,13 +228,14 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if d.evlog != nil {
 		wg.Go(func() { d.evlog.run(runCtx) })
 	}
+	wg.Go(func() { d.hub.Run(runCtx) })
 	wg.Go(func() { d.watchConfig(runCtx) })
 	wg.Go(func() { d.refreshPeers(runCtx) })
 	wg.Go(func() { d.sync.run(runCtx) })
 	wg.Go(func() { d.notify.loop(runCtx, d.statusLine, d.healthy) })
 
 	d.log.Info("gluster-eventing ready", "version", opts.Version, "node", d.nodeID, "listen", listenAddrs(conns),
-		"api", node.APISocket, "webhooks", len(cluster.Webhooks), "journal_last_seq", j.LastSeq())
+		"api", node.APISocket, "http", d.httpAddr(), "webhooks", len(cluster.Webhooks), "journal_last_seq", j.LastSeq())
 	d.notify.send("READY=1\n" + d.statusLine())
 
 	var runErr error
@@ -246,6 +266,7 @@ loop:
 	d.intake.stop() // read what is already queued in the sockets
 	readers.Wait()
 	closeAll(conns)
+	d.http.close()
 	api.close()
 	cancel()
 	wg.Wait()
@@ -303,7 +324,8 @@ func (d *Daemon) warnConfig(c *config.Cluster) {
 }
 
 func (d *Daemon) openIntake(node *config.Node) ([]net.PacketConn, error) {
-	conns, err := activatedConns(d.log)
+	conns, lns, err := activatedConns(d.log)
+	d.activatedHTTP = lns
 	if err != nil {
 		return nil, err
 	}
@@ -407,6 +429,8 @@ func restartNeeded(old, cur *config.Node) string {
 		return "events_log"
 	case old.ReceiveBuffer != cur.ReceiveBuffer:
 		return "receive_buffer"
+	case old.HTTP != cur.HTTP:
+		return "http"
 	}
 	return ""
 }

@@ -185,6 +185,11 @@ type rtNode struct {
 	Listen      []string
 	// Extra is appended to the node config verbatim (top-level keys).
 	Extra string
+	// HTTPListen is [http] listen: "127.0.0.1:0" unless a test says
+	// otherwise (never the default port: tests run in parallel); HTTPExtra
+	// is appended to the [http] table verbatim.
+	HTTPListen string
+	HTTPExtra  string
 }
 
 // rtNewNode makes a node listening on 127.0.0.1:P and [::1]:P with a free
@@ -201,6 +206,7 @@ func rtNewNode(t testing.TB) *rtNode {
 		PIDFile:     filepath.Join(dir, "run", "gluster-eventing.pid"),
 		EventsLog:   filepath.Join(dir, "events.log"),
 		Port:        rtFreeUDPPort(t),
+		HTTPListen:  "127.0.0.1:0",
 	}
 	if len(n.APISocket) > 100 {
 		t.Fatalf("API socket path too long for a unix socket: %s", n.APISocket)
@@ -234,8 +240,11 @@ cluster_config = %q
 log_level = "info"
 bus = "none"
 events_log = %q
+%s
+[http]
+listen = %q
 %s`, tomlStrings(n.Listen), n.APISocket, n.StateDir, n.PIDFile, filepath.Join(n.Dir, "glusterd"), n.ClusterPath,
-		n.EventsLog, n.Extra)
+		n.EventsLog, n.Extra, n.HTTPListen, n.HTTPExtra)
 }
 
 // WriteNodeConfig (re)writes the node config atomically.

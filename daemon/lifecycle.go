@@ -233,12 +233,24 @@ func readGlusterdUUID(path string) (string, error) {
 }
 
 // activatedConns returns the UDP sockets systemd passed (LISTEN_FDS), named
-// "events" or unnamed; other sockets are closed with a warning.
+// "events" or unnamed, and the stream sockets named "http" (the HTTP API's
+// TCP listener); other sockets are closed with a warning.
 // FilesWithNames is called once: it unsets LISTEN_*.
-func activatedConns(log *slog.Logger) ([]net.PacketConn, error) {
+func activatedConns(log *slog.Logger) ([]net.PacketConn, []net.Listener, error) {
 	var conns []net.PacketConn
+	var lns []net.Listener
 	for name, fs := range activation.FilesWithNames() {
 		for _, f := range fs {
+			if name == "http" {
+				ln, err := net.FileListener(f)
+				f.Close()
+				if err != nil {
+					log.Warn("ignoring the socket-activated http fd: not a stream socket", "err", err)
+					continue
+				}
+				lns = append(lns, ln)
+				continue
+			}
 			pc, err := net.FilePacketConn(f)
 			f.Close()
 			if _, udp := pc.(*net.UDPConn); err != nil || !udp || (name != "events" && name != "unknown" && name != "") {
@@ -251,7 +263,7 @@ func activatedConns(log *slog.Logger) ([]net.PacketConn, error) {
 			conns = append(conns, pc)
 		}
 	}
-	return conns, nil
+	return conns, lns, nil
 }
 
 // configSum identifies the contents of the two config files (a missing

@@ -58,6 +58,14 @@ type statusCollector struct {
 	received, rejected, truncated, repaired, journaled  *prometheus.Desc
 	lastSeq, firstSeq, records, bytes, trimmed, commits *prometheus.Desc
 	webhook                                             []webhookMetric
+	streams                                             []streamMetric
+}
+
+// streamMetric is one family of the stream hub's counters.
+type streamMetric struct {
+	desc *prometheus.Desc
+	typ  prometheus.ValueType
+	val  func(s *api.StreamStatus) float64
 }
 
 // webhookMetric is one per-webhook family, labelled webhook=<id> and
@@ -76,7 +84,17 @@ func newStatusCollector(status func() api.Status) *statusCollector {
 		return webhookMetric{desc("webhook_"+name, help, "webhook", "url"), typ, val}
 	}
 	counter, gauge := prometheus.CounterValue, prometheus.GaugeValue
+	stream := func(name string, typ prometheus.ValueType, help string, val func(s *api.StreamStatus) float64) streamMetric {
+		return streamMetric{desc("stream_"+name, help), typ, val}
+	}
 	return &statusCollector{
+		streams: []streamMetric{
+			stream("clients", gauge, "Event API stream clients (SSE, WebSocket, long polls) connected now.", func(s *api.StreamStatus) float64 { return float64(s.Clients) }),
+			stream("events_sent_total", counter, "Events sent to stream clients.", func(s *api.StreamStatus) float64 { return float64(s.Sent) }),
+			stream("clients_lagged_total", counter, "Times a stream client fell behind the in-memory window and read the journal.", func(s *api.StreamStatus) float64 { return float64(s.Lagged) }),
+			stream("clients_dropped_total", counter, "Stream clients disconnected because they did not read what they were sent in time.", func(s *api.StreamStatus) float64 { return float64(s.Dropped) }),
+			stream("gone_total", counter, "Stream requests answered 410: their cursor fell out of retention.", func(s *api.StreamStatus) float64 { return float64(s.Gone) }),
+		},
 		status:    status,
 		received:  desc("datagrams_received_total", "UDP datagrams read by the intake."),
 		rejected:  desc("datagrams_rejected_total", "Datagrams not journaled, by reason.", "reason"),
@@ -119,6 +137,9 @@ func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range c.webhook {
 		ch <- m.desc
 	}
+	for _, m := range c.streams {
+		ch <- m.desc
+	}
 }
 
 // Collect takes one status snapshot and sends it as constant metrics.
@@ -153,6 +174,11 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	send(c.bytes, gauge, float64(j.Bytes))
 	send(c.trimmed, counter, float64(j.Trimmed))
 	send(c.commits, counter, float64(j.Commits))
+	if s.Streams != nil {
+		for _, m := range c.streams {
+			send(m.desc, m.typ, m.val(s.Streams))
+		}
+	}
 	for _, m := range c.webhook {
 		for i := range s.Webhooks {
 			h := &s.Webhooks[i]

@@ -44,6 +44,7 @@ func (d *Daemon) stopState() {
 // the reason when glusterd does not answer).
 func (d *Daemon) stateRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/state", func(w http.ResponseWriter, r *http.Request) {
+		d.setPositionHeaders(w)
 		writeJSON(w, http.StatusOK, d.table.Snapshot())
 	})
 	mux.HandleFunc("POST /v1/state/refresh", func(w http.ResponseWriter, r *http.Request) {

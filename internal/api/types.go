@@ -23,6 +23,10 @@ type Status struct {
 	Webhooks  []Webhook     `json:"webhooks"`
 	Config    ConfigStatus  `json:"config"`
 	EventsLog string        `json:"events_log,omitempty"`
+	// HTTP is the address the API's TCP listener is bound to, "" when off.
+	HTTP string `json:"http,omitempty"`
+	// Streams counts the event API's stream clients.
+	Streams *StreamStatus `json:"streams,omitempty"`
 	// State is the daemon's picture of the cluster (GET /v1/state), nil
 	// from a daemon without a state table.
 	State *State `json:"state,omitempty"`

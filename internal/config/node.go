@@ -63,6 +63,8 @@ type Node struct {
 	// start and when a peer (re)connects.
 	PeerSyncInterval Duration `toml:"peer_sync_interval"`
 	Journal          Journal  `toml:"journal"`
+	// HTTP is the HTTP API's TCP listener.
+	HTTP HTTP `toml:"http"`
 }
 
 // Journal bounds the local event journal.
@@ -95,6 +97,7 @@ func DefaultNode() *Node {
 			MaxAge:      Duration(7 * 24 * time.Hour),
 			CommitDelay: 0,
 		},
+		HTTP: DefaultHTTP(),
 	}
 }
 
@@ -250,6 +253,7 @@ func (n *Node) Validate() error {
 	if n.Journal.CommitDelay < 0 || n.Journal.CommitDelay > Duration(time.Second) {
 		p.add("journal.commit_delay", "must be between 0s and 1s, not %s", n.Journal.CommitDelay)
 	}
+	n.HTTP.validate(&p)
 	return p.err()
 }
 

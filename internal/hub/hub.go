@@ -277,3 +277,32 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s...)
 	return append(b, '"')
 }
+
+// CursorAt returns the cursor just before the first event of every origin
+// that its node received at or after t (found by binary search over
+// Source.Read; receive times follow the journal order but for clock
+// steps). An origin with nothing that recent is at its end.
+func CursorAt(src eventlog.Source, t time.Time) (eventlog.Cursor, error) {
+	var c eventlog.Cursor
+	for _, o := range src.Origins() {
+		lo, hi := max(o.First, 1), o.Last+1 // the first seq at or after t is in [lo, hi]
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			evs, err := src.Read(o.Node, mid-1, 1)
+			if te, ok := errors.AsType[*journal.TrimmedError](err); ok {
+				lo = max(lo, te.Oldest)
+				continue
+			}
+			if err != nil {
+				return c, fmt.Errorf("finding the events of node %s at %s: %w", o.Node, t.Format(time.RFC3339), err)
+			}
+			if len(evs) == 0 || !evs[0].Rec.Received.Before(t) {
+				hi = mid
+			} else {
+				lo = evs[0].Seq + 1
+			}
+		}
+		c.Set(o.Node, o.Epoch, lo-1)
+	}
+	return c, nil
+}

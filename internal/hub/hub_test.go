@@ -447,3 +447,29 @@ func TestLocalJournal(t *testing.T) {
 		t.Fatalf("cursors %q and %q", a[49].Cursor, b[49].Cursor)
 	}
 }
+
+func TestCursorAt(t *testing.T) {
+	src := newMemSource(node1, node2)
+	src.add(node1, 10) // received 1700000000+seq
+	src.add(node2, 3)
+	src.trim(node1, 4)
+	for _, tc := range []struct {
+		at           int64
+		want1, want2 uint64
+	}{
+		{at: 0, want1: 3, want2: 0},
+		{at: 1700000005, want1: 4, want2: 3},
+		{at: 1700000010, want1: 9, want2: 3},
+		{at: 1800000000, want1: 10, want2: 3},
+	} {
+		c, err := CursorAt(src, time.Unix(tc.at, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s1, _ := c.Get(node1)
+		_, s2, _ := c.Get(node2)
+		if s1 != tc.want1 || s2 != tc.want2 {
+			t.Errorf("CursorAt(%d) = %s, want node1 at %d, node2 at %d", tc.at, c, tc.want1, tc.want2)
+		}
+	}
+}

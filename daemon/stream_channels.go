@@ -1,0 +1,9 @@
+package daemon
+
+import "github.com/gluster/gluster-eventing/internal/config"
+
+// channelFilter is the filter expression of the cluster config's
+// [channels.NAME].
+func channelFilter(c *config.Cluster, name string) (string, bool) {
+	return "", false
+}
