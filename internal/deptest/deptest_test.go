@@ -53,6 +53,7 @@ func units() []unit {
 		{"internal/glustertest", testSupport},
 		{"internal/corpus", testSupport},
 		{"internal/dbustest", testSupport},
+		{"internal/browsertest", testSupport},
 		{"internal/bench", tooling}, // a program that benchmarks the built binaries
 		{"internal", domain},
 		{"gfevent", domain},

@@ -1,0 +1,220 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gluster/gluster-eventing/internal/api"
+	"github.com/gluster/gluster-eventing/internal/browsertest"
+)
+
+// js quotes s as a JavaScript string literal.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// Page probes, as JavaScript expressions.
+const (
+	jsLive      = `document.getElementById('conn').dataset.state === 'live'`
+	jsRows      = `document.querySelectorAll('#event-list li.ev').length`
+	jsFirstName = `(document.querySelector('#event-list li.ev') || {dataset: {}}).dataset.event`
+)
+
+func jsHealth(attr, id string) string {
+	return fmt.Sprintf(`(document.querySelector('[%s=' + CSS.escape(%s) + ']') || {dataset: {}}).dataset.health`, attr, js(id))
+}
+
+func jsRowsAre(n int) string { return fmt.Sprintf("%s === %d", jsRows, n) }
+
+// rowNames are the event names of the list's rows, newest first.
+func rowNames(b *browsertest.Browser) []string {
+	return browsertest.Eval[[]string](b, `[...document.querySelectorAll('#event-list li.ev')].map(e => e.dataset.event)`)
+}
+
+func noProblems(t *testing.T, b *browsertest.Browser) {
+	t.Helper()
+	if p := b.Problems(); len(p) > 0 {
+		t.Errorf("the page had %d problems:\n%s", len(p), strings.Join(p, "\n"))
+	}
+}
+
+// TestBrowserFakeAPI runs the dashboard in headless Chromium against a
+// fake of the daemon's API: the tables and the list follow the stream, a
+// brick that goes down turns red with no reload, filters reconnect the
+// stream with the filter's query while the tables keep following every
+// event, a bad filter shows the daemon's error, a dropped stream resumes
+// from its last id with no gap and no duplicate, a 410 shows a notice and
+// goes on from the current state, the list keeps MaxEvents rows, and the
+// page fits a phone's screen.
+func TestBrowserFakeAPI(t *testing.T) {
+	f := newFakeAPI(t)
+	b := browsertest.Start(t, browsertest.Options{})
+	b.Navigate(f.URL())
+	b.WaitFor("the stream live", jsLive, 15*time.Second)
+	b2 := "7d00aa12-0000-4000-8000-000000000002:/bricks/gv0/b2"
+	b.WaitFor("peers, volume and bricks shown",
+		`document.querySelectorAll('#peers li.peer').length === 2 && `+jsHealth("data-volume", "gv0")+` === 'ok' && `+jsHealth("data-brick-id", b2)+` === 'ok'`, 10*time.Second)
+	b.WaitFor("the webhook's health and counters", jsHealth("data-webhook", "wh1")+` === 'ok' && document.querySelector('[data-webhook=wh1] [data-counter=delivered]').textContent === '3'`, 10*time.Second)
+	if got := browsertest.Eval[string](b, `document.querySelector('#peers li.peer .name').textContent`); got != "node1" {
+		t.Errorf("self peer shown as %q, want its hostname node1", got)
+	}
+
+	f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": "performance.cache-size=256MB"}, nil)
+	b.WaitFor("the first event row", jsRowsAre(1)+` && `+jsFirstName+` === 'VOLUME_SET'`, 10*time.Second)
+	if got := browsertest.Eval[string](b, `document.querySelector('#event-list li.ev .ev-node').textContent`); got != "node1" {
+		t.Errorf("event's node shown as %q, want node1", got)
+	}
+
+	// A brick goes down: the event's row and the brick's colour, with
+	// no reload.
+	gets := f.stateRequests()
+	f.emit("BRICK_DISCONNECTED", map[string]string{"peer": "node2", "volume": "gv0", "brick": "/bricks/gv0/b2"}, func(s *api.State) {
+		s.Bricks[1].Online = false
+		s.Volumes[0].Health, s.Volumes[0].OnlineBrickCount = "degraded", 1
+	})
+	took := b.WaitFor("the brick down and the volume degraded", jsHealth("data-brick-id", b2)+` === 'down' && `+jsHealth("data-volume", "gv0")+` === 'degraded'`, 5*time.Second)
+	t.Logf("brick shown down %s after the event", took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Errorf("the brick turned red after %s, want within a second", took)
+	}
+	if got := browsertest.Eval[string](b, `getComputedStyle(document.querySelector('[data-brick-id="`+b2+`"] .dot')).backgroundColor`); got != "rgb(207, 34, 46)" {
+		t.Errorf("a down brick's dot is %s, want the down colour rgb(207, 34, 46)", got)
+	}
+	if got := rowNames(b); len(got) != 2 || got[0] != "BRICK_DISCONNECTED" {
+		t.Errorf("rows %q, want BRICK_DISCONNECTED first of 2", got)
+	}
+	if n := f.stateRequests() - gets; n != 1 {
+		t.Errorf("%d v1/state requests for one state event, want 1", n)
+	}
+	b.Screenshot("desktop-brick-down")
+
+	// A filter: the list stream asks for it, the list starts over and
+	// shows only matching events, while an unfiltered stream keeps the
+	// tables current.
+	before := len(f.streamRequests())
+	b.Do("filtering", chromedp.SetValue(chromedp.CSS(`#filters input[name="type"]`), "VOLUME_*"), chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
+	b.WaitFor("the list emptied and live again", jsRowsAre(0)+` && `+jsLive, 10*time.Second)
+	if loc := browsertest.Eval[string](b, `location.search`); loc != "?type=VOLUME_*" && loc != "?type=VOLUME_%2A" {
+		t.Errorf("location.search = %q, want the filter", loc)
+	}
+	waitFor(t, 5*time.Second, "a filtered and an unfiltered stream", func() bool {
+		var filtered, plain bool
+		for _, r := range f.streamRequests()[before:] {
+			q, _ := url.ParseQuery(r.Query)
+			filtered = filtered || q.Get("type") == "VOLUME_*"
+			plain = plain || r.Query == ""
+		}
+		return filtered && plain && f.openStreams() == 2
+	})
+	f.emit("BRICK_CONNECTED", map[string]string{"peer": "node2", "volume": "gv0", "brick": "/bricks/gv0/b2"}, func(s *api.State) {
+		s.Bricks[1].Online = true
+		s.Volumes[0].Health, s.Volumes[0].OnlineBrickCount = "ok", 2
+	})
+	f.emit("VOLUME_STOP", map[string]string{"name": "gv0", "force": "0"}, nil)
+	b.WaitFor("only the volume event listed, the brick back up", jsRowsAre(1)+` && `+jsFirstName+` === 'VOLUME_STOP' && `+jsHealth("data-brick-id", b2)+` === 'ok'`, 5*time.Second)
+
+	// A filter the daemon refuses: its error and hint, no retrying.
+	b.Do("a bad filter", chromedp.SetValue(chromedp.CSS(`#filters input[name="type"]`), "nonsense"), chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
+	b.WaitFor("the filter's error", `!document.getElementById('filter-error').hidden && document.getElementById('filter-error').textContent.includes('unknown event name nonsense — hint: names look like')`, 5*time.Second)
+	if got := browsertest.Eval[string](b, `document.getElementById('conn').dataset.state`); got != "failed" {
+		t.Errorf("connection state %q after a refused filter, want failed", got)
+	}
+	b.Do("clearing the filter", chromedp.Click(chromedp.CSS(`#filters-clear`)))
+	b.WaitFor("unfiltered and live", jsLive+` && location.search === '' && document.getElementById('filter-error').hidden`, 10*time.Second)
+	waitFor(t, 5*time.Second, "one stream", func() bool { return f.openStreams() == 1 })
+
+	// A dropped stream resumes from the last id it got: the events sent
+	// meanwhile arrive once each.
+	f.emit("PEER_CONNECT", map[string]string{"host": "node2"}, nil)
+	b.WaitFor("the event before the cut", jsRowsAre(1)+` && `+jsFirstName+` === 'PEER_CONNECT'`, 5*time.Second)
+	last := browsertest.Eval[string](b, `document.querySelector('#event-list li.ev').dataset.cursor`)
+	before = len(f.streamRequests())
+	f.dropStreams()
+	for i := range 3 {
+		f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": fmt.Sprintf("opt%d=1", i)}, nil)
+	}
+	b.WaitFor("the events sent while cut off", jsRowsAre(4)+` && `+jsLive, 10*time.Second)
+	if reqs := f.streamRequests()[before:]; len(reqs) == 0 || reqs[0].LastEventID != last {
+		t.Errorf("reconnect requests %+v, want the first with Last-Event-ID %s", reqs, last)
+	}
+	seqs := browsertest.Eval[[]string](b, `[...document.querySelectorAll('#event-list li.ev')].map(e => e.dataset.seq)`)
+	if strings.Join(seqs, ",") != "8,7,6,5" {
+		t.Errorf("rows have seqs %v, want 8,7,6,5 (no gap, no duplicate)", seqs)
+	}
+
+	// 410: the page was away longer than the retention.
+	f.refuse(true)
+	f.dropStreams()
+	b.WaitFor("the page disconnected", `document.getElementById('conn').dataset.state === 'retrying'`, 5*time.Second)
+	for range 3 {
+		f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": "x=1"}, nil)
+	}
+	f.trim(11) // 1..10 are gone; the page has 8
+	before = len(f.streamRequests())
+	f.refuse(false)
+	b.WaitFor("the notice of missed events", `!document.getElementById('notice').hidden && document.getElementById('notice-text').textContent.includes('Events were missed')`, 10*time.Second)
+	b.WaitFor("live again", jsLive, 10*time.Second)
+	reqs := f.streamRequests()[before:]
+	if len(reqs) < 2 || reqs[len(reqs)-1].LastEventID != f.cursor(11) {
+		t.Errorf("requests after the 410 %+v, want the last from the state's cursor %s", reqs, f.cursor(11))
+	}
+	b.Screenshot("notice-after-410")
+	b.Do("dismissing the notice", chromedp.Click(chromedp.CSS(`#notice-close`)))
+	b.WaitFor("the notice gone", `document.getElementById('notice').hidden`, 5*time.Second)
+
+	// The list keeps the newest MaxEvents rows.
+	for i := range MaxEvents + 20 {
+		f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": fmt.Sprintf("n=%d", i)}, nil)
+	}
+	newest := fmt.Sprint(11 + MaxEvents + 20)
+	b.WaitFor("the list capped", fmt.Sprintf(`%s && document.querySelector('#event-list li.ev').dataset.seq === %s`, jsRowsAre(MaxEvents), js(newest)), 15*time.Second)
+
+	// A phone: one column, nothing wider than the screen.
+	b.Viewport(390, 844, true)
+	b.WaitFor("the phone layout", `document.documentElement.scrollWidth <= window.innerWidth && getComputedStyle(document.querySelector('main')).gridTemplateColumns.split(' ').length === 1`, 5*time.Second)
+	b.Screenshot("phone")
+	noProblems(t, b)
+}
+
+// TestBrowserLogin: an API that answers 401 gets the token form; a wrong
+// token is refused with a message, the right one signs in (the daemon's
+// cookie) and the page goes live.
+func TestBrowserLogin(t *testing.T) {
+	f := newFakeAPI(t)
+	f.mu.Lock()
+	f.token = "s3cret"
+	f.mu.Unlock()
+	b := browsertest.Start(t, browsertest.Options{})
+	b.Navigate(f.URL())
+	b.WaitFor("the token form", `!document.getElementById('login').hidden && document.getElementById('main').hidden && document.getElementById('conn').dataset.state === 'signed-out'`, 10*time.Second)
+	b.Screenshot("login")
+	b.Do("a wrong token", chromedp.SetValue(chromedp.CSS(`#token`), "nope"), chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)))
+	b.WaitFor("the refusal", `document.getElementById('login-error').textContent === 'The daemon did not accept this token.'`, 5*time.Second)
+	b.Do("the right token", chromedp.SetValue(chromedp.CSS(`#token`), "s3cret"), chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)))
+	b.WaitFor("signed in and live", `document.getElementById('login').hidden && !document.getElementById('main').hidden && `+jsLive, 10*time.Second)
+	f.emit("VOLUME_START", map[string]string{"name": "gv0", "force": "0"}, nil)
+	b.WaitFor("an event", jsRowsAre(1), 5*time.Second)
+	if got := browsertest.Eval[string](b, `document.getElementById('token').value`); got != "" {
+		t.Errorf("the token stays in the form: %q", got)
+	}
+	noProblems(t, b)
+}
+
+// waitFor polls cond until it holds, failing the test after timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %s", what, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
