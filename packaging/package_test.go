@@ -155,6 +155,7 @@ func wantCommon(t *testing.T) map[string]string {
 		"/usr/sbin/glustereventsd":                              "gluster-eventing",
 		"/usr/sbin/gluster-eventsapi":                           "gluster-eventing",
 		"/usr/share/dbus-1/system.d/org.gluster.Eventing1.conf": "",
+		"/usr/share/snmp/mibs/GLUSTER-EVENTING-MIB.txt":         "",
 		"/etc/gluster-eventing/gluster-eventing.toml":           "",
 		"/usr/share/doc/gluster-eventing/README.md":             "",
 	}
