@@ -51,6 +51,10 @@ type CLI struct {
 	Sync        SyncCmd        `cmd:"" help:"Make every node's cluster config this node's and reload every daemon." group:"Config"`
 	Import      ImportCmd      `cmd:"" help:"Adopt Gluster's events/webhooks.json and config.json into the cluster config, on every node." group:"Config"`
 
+	Disable  DisableCmd  `cmd:"" help:"Turn event keys off on every node (Volume.*): the daemons drop those events before the journal, counting them." group:"Config"`
+	Enable   EnableCmd   `cmd:"" help:"Turn disabled event keys on again, on every node." group:"Config"`
+	Disabled DisabledCmd `cmd:"" help:"List the disabled event keys and the events they name." group:"Config"`
+
 	Emit    EmitCmd    `cmd:"" help:"Send a Gluster event datagram to the local daemon." group:"Tools"`
 	Listen  ListenCmd  `cmd:"" help:"Print the event datagrams arriving on a UDP address (no daemon needed)." group:"Tools"`
 	Version VersionCmd `cmd:"" help:"Print the version." group:"Tools"`

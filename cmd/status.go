@@ -91,6 +91,9 @@ func printStatus(env *Env, st *api.Status, volumes string) {
 	}
 	fmt.Fprintf(w, "Intake:\treceived %d, journaled %d, rejected %d%s, denied %d, repaired %d\n",
 		in.Received, in.Journaled, rejTotal, parens(strings.Join(rej, ", ")), in.Denied, in.Repaired)
+	if s := disabledStatus(st); s != "" {
+		fmt.Fprintf(w, "Disabled:\t%s\n", s)
+	}
 	j := st.Journal
 	fmt.Fprintf(w, "Journal:\tseq %d-%d, %d events, %d bytes, %d trimmed by retention\n", j.FirstSeq, j.LastSeq, j.Records, j.Bytes, j.Trimmed)
 	fmt.Fprintf(w, "Config:\tgeneration %d, %s\n", st.Config.Generation, st.Config.ClusterPath)

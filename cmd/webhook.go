@@ -48,6 +48,7 @@ type webhookFlags struct {
 	MaxAttempts   int           `help:"Dead-letter an event after this many failed attempts (default 0: retry until --max-age)."`
 	Name          string        `help:"A unique name to refer to the webhook by, instead of its id or URL." placeholder:"NAME"`
 	Dedup         *bool         `negatable:"" help:"Do not deliver an event that says what the last one about the same brick, volume, peer or service said (Gluster repeats BRICK_DISCONNECTED while a brick stays down). Off by default: every event, as Gluster sent it."`
+	Enrich        *bool         `negatable:"" help:"Legacy bodies: add the event's category (brick, volume, quorum, ...) and severity to glustereventsd's body. Off by default: byte for byte glustereventsd's. Standard bodies always carry them."`
 	secretFlags
 }
 
@@ -55,6 +56,8 @@ func (f *webhookFlags) apply(w *config.Webhook) {
 	if f.Format != "" && string(f.Format) != w.Format {
 		// Each format has its own secret: switching drops the other's.
 		w.Secret, w.SigningSecret = "", ""
+		// Standard bodies are always enriched.
+		w.Enrich = w.Enrich && string(f.Format) == config.FormatLegacy
 	}
 	if f.BearerToken != "" {
 		w.Token = f.BearerToken
@@ -91,6 +94,9 @@ func (f *webhookFlags) apply(w *config.Webhook) {
 	}
 	if f.Dedup != nil {
 		w.Dedup = *f.Dedup
+	}
+	if f.Enrich != nil {
+		w.Enrich = *f.Enrich
 	}
 }
 

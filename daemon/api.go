@@ -47,6 +47,8 @@ func (d *Daemon) status() api.Status {
 	for _, r := range gfevent.Reasons() {
 		s.Intake.Rejected[r.String()] = c.Rejected[r].Load()
 	}
+	s.Intake.Disabled = d.disabled.snapshot()
+	s.Config.Disabled = d.cluster.Disabled
 	if d.lastReload != nil {
 		s.Config.LastReloadError = d.lastReload.Error()
 	}

@@ -57,6 +57,7 @@ type Daemon struct {
 	journal  *journal.Journal
 	intake   *intake
 	counters intakeCounters
+	disabled disabledEvents
 	hooks    *webhooks.Manager
 	evlog    *eventsLog
 	peers    *peerAddrs
@@ -147,6 +148,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	d.cluster = cluster
+	d.disabled.apply(cluster, d.log)
 	d.configSum = configSum(opts.ConfigPath, node.ClusterConfigPath())
 	d.level.Set(parseLevel(node.LogLevel, cluster.LogLevel))
 
@@ -197,7 +199,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	d.sync = newConfigSync(d)
 	d.intake = &intake{conns: conns, journal: j, log: d.log.With("component", "intake"), c: &d.counters, now: time.Now,
-		peerChange: d.sync.request}
+		peerChange: d.sync.request, disabled: &d.disabled}
 	d.intake.allow.Store(d.buildAllowList(ctx, node))
 
 	d.startStreams()
@@ -406,6 +408,7 @@ func (d *Daemon) reloadLocked() error {
 	if d.evlog != nil {
 		d.evlog.disabled.Store(cluster.DisableEventsLog)
 	}
+	d.disabled.apply(cluster, d.log)
 	d.mu.Lock()
 	d.node, d.cluster = node, cluster
 	d.configSum = sum

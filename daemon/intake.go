@@ -42,6 +42,8 @@ type intake struct {
 	log     *slog.Logger
 	c       *intakeCounters
 	now     func() time.Time
+	// disabled drops the events the cluster config disables (nil: none).
+	disabled *disabledEvents
 	// peerChange, if set, is called for every PEER_CONNECT and
 	// PEER_ATTACH accepted: a peer came (back), and may hold a newer
 	// config or need ours. It must not block.
@@ -138,6 +140,9 @@ func (in *intake) handle(b []byte, from net.Addr, now time.Time) {
 			in.c.Rejected[pe.Reason].Add(1)
 		}
 		in.log.Debug("rejected datagram", "source", src, "reason", err)
+		return
+	}
+	if in.dropDisabled(ev) {
 		return
 	}
 	if ev.Flags&gfevent.Repairs != 0 {

@@ -57,6 +57,7 @@ type statusCollector struct {
 
 	received, rejected, truncated, repaired, journaled  *prometheus.Desc
 	lastSeq, firstSeq, records, bytes, trimmed, commits *prometheus.Desc
+	disabled                                            *prometheus.Desc
 	webhook                                             []webhookMetric
 	streams                                             []streamMetric
 }
@@ -101,6 +102,7 @@ func newStatusCollector(status func() api.Status) *statusCollector {
 		truncated: desc("datagrams_truncated_total", "Datagrams larger than 65535 bytes, cut to that size."),
 		repaired:  desc("events_repaired_total", "Accepted events the tolerant parser had to repair."),
 		journaled: desc("events_journaled_total", "Events committed to the journal."),
+		disabled:  desc("events_disabled_total", "Events dropped before the journal because the cluster config disables them, by event name.", "event"),
 		lastSeq:   desc("journal_last_seq", "Newest journal sequence number."),
 		firstSeq:  desc("journal_first_seq", "Oldest retained journal sequence number."),
 		records:   desc("journal_records", "Records retained in the journal."),
@@ -130,7 +132,7 @@ func newStatusCollector(status func() api.Status) *statusCollector {
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.received, c.rejected, c.truncated, c.repaired, c.journaled,
-		c.lastSeq, c.firstSeq, c.records, c.bytes, c.trimmed, c.commits,
+		c.lastSeq, c.firstSeq, c.records, c.bytes, c.trimmed, c.commits, c.disabled,
 	} {
 		ch <- d
 	}
@@ -168,6 +170,9 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	send(c.truncated, counter, float64(in.Truncated))
 	send(c.repaired, counter, float64(in.Repaired))
 	send(c.journaled, counter, float64(in.Journaled))
+	for name, n := range in.Disabled {
+		send(c.disabled, counter, float64(n), name)
+	}
 	send(c.lastSeq, gauge, float64(j.LastSeq))
 	send(c.firstSeq, gauge, float64(j.FirstSeq))
 	send(c.records, gauge, float64(j.Records))

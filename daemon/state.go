@@ -19,7 +19,7 @@ import (
 func (d *Daemon) startState(ctx context.Context) error {
 	t, err := state.New(state.Options{
 		Gluster:     &gluster.CLI{},
-		Journal:     d.journal,
+		Journal:     &disabledJournal{Journal: d.journal, disabled: &d.disabled},
 		GlusterdPID: glusterdPID,
 		Logger:      d.log.With("component", "state"),
 	})

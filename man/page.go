@@ -205,13 +205,15 @@ func Pages() []Page {
 	}
 
 	config := family(GroupConfig, "configure the Gluster eventing daemon across the cluster",
-		[]string{pConfig, pClusterConfig, pCluster})
+		[]string{pConfig, pClusterConfig, pCluster, pDisable})
 	config.Files = files
 	config.Examples = []Example{
 		{"Show the legacy gluster-eventsapi settings, then raise the log level on every node:",
 			"gluster-eventing config-get && gluster-eventing config-set log-level DEBUG"},
 		{"Make every node hold this node's cluster configuration (after a node was restored from a backup):",
 			"gluster-eventing sync"},
+		{"Stop emitting the volume events cluster-wide, but for VOLUME_START, and list what is disabled:",
+			"gluster-eventing disable 'Volume.*' && gluster-eventing enable VOLUME_START && gluster-eventing disabled"},
 	}
 	config.SeeAlso = seeAlso(config.Name)
 

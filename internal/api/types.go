@@ -42,6 +42,10 @@ type IntakeStatus struct {
 	Truncated     uint64            `json:"truncated"`
 	Repaired      uint64            `json:"repaired"`
 	Rejected      map[string]uint64 `json:"rejected"`
+	// Disabled counts the events dropped because the cluster config
+	// disables them, by event name: every name disabled now, and any
+	// dropped since the daemon started.
+	Disabled map[string]uint64 `json:"disabled"`
 }
 
 // JournalStatus is the journal's state.
@@ -136,6 +140,9 @@ type ConfigStatus struct {
 	Reloads         uint64     `json:"reloads"`
 	LastReloadError string     `json:"last_reload_error,omitempty"`
 	Sync            SyncStatus `json:"sync"`
+	// Disabled is the cluster config's disabled list (patterns as typed,
+	// "!" exceptions), whose events the intake drops.
+	Disabled []string `json:"disabled,omitempty"`
 }
 
 // ReloadResult is the answer to POST /v1/reload: 200 when the new config is
