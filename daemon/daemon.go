@@ -173,12 +173,17 @@ func Run(ctx context.Context, opts Options) (err error) {
 		NodeID:  d.nodeID,
 		Version: opts.Version,
 		Logger:  d.log.With("component", "webhooks"),
+		Sinks:   Sinks(),
 	})
 	if err != nil {
 		return err
 	}
 	if err := d.hooks.Apply(ctx, cluster.Webhooks); err != nil {
 		return fmt.Errorf("starting webhooks: %w", err)
+	}
+	if err := d.hooks.ApplyNotifiers(ctx, cluster.Notifiers); err != nil {
+		d.stopHooks()
+		return fmt.Errorf("starting notifiers: %w", err)
 	}
 
 	if node.EventsLog != "" {
@@ -403,6 +408,12 @@ func (d *Daemon) reloadLocked() error {
 		// daemon stops); their events go out again from the journal. The
 		// new config is in place.
 		d.log.Warn("reload cancelled webhook attempts still in flight; they will be retried", "err", err)
+	}
+	if err := d.hooks.ApplyNotifiers(ctx, cluster.Notifiers); err != nil {
+		if ctx.Err() == nil {
+			return fmt.Errorf("applying notifiers: %w", err)
+		}
+		d.log.Warn("reload cancelled notifier attempts still in flight; they will be retried", "err", err)
 	}
 	d.level.Set(parseLevel(node.LogLevel, cluster.LogLevel))
 	if d.evlog != nil {

@@ -28,6 +28,7 @@ func newMetricsHandler(status func() api.Status, log *slog.Logger) http.Handler 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		newStatusCollector(status),
+		newNotifierCollector(status),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)

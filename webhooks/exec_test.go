@@ -51,7 +51,7 @@ func applyNotifiers(t *testing.T, m *Manager, ns ...config.Notifier) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := m.ApplyNotifiers(ctx, ns, nil); err != nil {
+	if err := m.ApplyNotifiers(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
 }

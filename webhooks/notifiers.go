@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"reflect"
 	"slices"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/internal/evrec"
-	"github.com/gluster/gluster-eventing/internal/filter"
 )
 
 // NotifierConsumerName is the name of the journal cursor and state blob of
@@ -25,11 +23,11 @@ func NotifierConsumerName(id string) string { return "notifier:" + id }
 // exactly as Apply does for webhooks: an unchanged notifier keeps running,
 // a changed one restarts at its cursor (a disabled one is enabled), a
 // removed one is stopped and forgotten, a new one starts with the events
-// journaled from now on. channels resolves the channel names of filters
-// (nil when there are none). A notifier whose filter does not parse or
+// journaled from now on. Each notifier's filter is its Compiled one (a
+// changed channel definition restarts it with the new filter). A notifier
 // whose kind has no sink runs no deliveries and shows the error in its
 // health.
-func (m *Manager) ApplyNotifiers(ctx context.Context, ns []config.Notifier, channels func(name string) (expr string, ok bool)) error {
+func (m *Manager) ApplyNotifiers(ctx context.Context, ns []config.Notifier) error {
 	m.applyMu.Lock()
 	defer m.applyMu.Unlock()
 	want := make(map[string]config.Notifier, len(ns))
@@ -52,7 +50,7 @@ func (m *Manager) ApplyNotifiers(ctx context.Context, ns []config.Notifier, chan
 		case !ok:
 			stopping = append(stopping, w)
 			removed = append(removed, w)
-		case !reflect.DeepEqual(w.t.notifier, n) || !sameChannels(&n, w.t.channels, channels):
+		case !reflect.DeepEqual(w.t.notifier, n):
 			stopping = append(stopping, w)
 			start = append(start, n)
 		}
@@ -83,7 +81,7 @@ func (m *Manager) ApplyNotifiers(ctx context.Context, ns []config.Notifier, chan
 				err = errors.Join(err, fmt.Errorf("webhooks: enable notifier %s: %w", n.Key(), e))
 			}
 		}
-		w := newWorker(m.notifierTarget(n, channels), &m.opts)
+		w := newWorker(m.notifierTarget(n), &m.opts)
 		m.notifiers[n.Key()] = w
 		w.start()
 	}
@@ -99,37 +97,8 @@ func enableState(st *persisted) {
 	}
 }
 
-// sameChannels reports whether the channels n's filters name resolve as
-// they did when its worker started (a channel's filter changed restarts
-// the notifier with the new one).
-func sameChannels(n *config.Notifier, old map[string]string, channels func(string) (string, bool)) bool {
-	return maps.Equal(old, resolveChannels(n, channels))
-}
-
-// resolveChannels records what every channel resolves to when n's
-// filters are parsed.
-func resolveChannels(n *config.Notifier, channels func(string) (string, bool)) map[string]string {
-	seen := map[string]string{}
-	if channels == nil {
-		return seen
-	}
-	record := func(name string) (string, bool) {
-		expr, ok := channels(name)
-		if ok {
-			seen[name] = expr
-		}
-		return expr, ok
-	}
-	filter.Parse(n.Filter, record)
-	if n.Channel != "" {
-		filter.Parse("channel:"+n.Channel, record)
-	}
-	return seen
-}
-
-// notifierTarget is the target of a notifier. Its filters are parsed
-// here, once; an error is the sink's, shown in the health.
-func (m *Manager) notifierTarget(n config.Notifier, channels func(string) (string, bool)) target {
+// notifierTarget is the target of a notifier.
+func (m *Manager) notifierTarget(n config.Notifier) target {
 	nodeID := m.opts.NodeID
 	t := target{
 		id:          n.Key(),
@@ -143,20 +112,9 @@ func (m *Manager) notifierTarget(n config.Notifier, channels func(string) (strin
 		maxAttempts: n.MaxAttempts,
 		maxAge:      time.Duration(n.MaxAge),
 		notifier:    n,
-		channels:    resolveChannels(&n, channels),
 	}
-	f, err := filter.Parse(n.Filter, channels)
-	var cf *filter.Filter
-	if err == nil && n.Channel != "" {
-		cf, err = filter.Parse("channel:"+n.Channel, channels)
-	}
-	if err != nil {
-		err = fmt.Errorf("filter: %w", err)
-		t.newSink = func() (Sink, error) { return nil, err }
-		return t
-	}
-	if f != nil || cf != nil {
-		t.match = func(r *evrec.Record) bool { return f.Match(&r.Event, nodeID) && cf.Match(&r.Event, nodeID) }
+	if f := n.Compiled(); f != nil {
+		t.match = func(r *evrec.Record) bool { return f.Match(&r.Event, nodeID) }
 	}
 	env := SinkEnv{NodeID: nodeID, Version: m.opts.Version, Logger: t.logger(m.opts.Logger)}
 	factory := m.opts.Sinks[n.Kind]

@@ -32,9 +32,6 @@ type target struct {
 	// tell a changed one.
 	hook     config.Webhook
 	notifier config.Notifier
-	// channels are what the channels a notifier's filters name resolved
-	// to when it was made.
-	channels map[string]string
 }
 
 // KindWebhook is the kind of an HTTP webhook's worker, beside the

@@ -21,6 +21,7 @@ type Status struct {
 	Intake    IntakeStatus  `json:"intake"`
 	Journal   JournalStatus `json:"journal"`
 	Webhooks  []Webhook     `json:"webhooks"`
+	Notifiers []Notifier    `json:"notifiers"`
 	Config    ConfigStatus  `json:"config"`
 	EventsLog string        `json:"events_log,omitempty"`
 	// HTTP is the address the API's TCP listener is bound to, "" when off.

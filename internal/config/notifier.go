@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/gluster/gluster-eventing/internal/filter"
 )
 
 // Notifier kinds: the value of a [[notifier]]'s kind, which is also the
@@ -45,6 +47,9 @@ type Notifier struct {
 	// filter they must match too.
 	Filter  string `toml:"filter,omitempty" json:"filter,omitempty"`
 	Channel string `toml:"channel,omitempty" json:"channel,omitempty"`
+	// Resolved is Filter and Channel parsed against the cluster's
+	// channels, set by Cluster.Validate (so by LoadCluster); see Compiled.
+	Resolved *filter.Filter `toml:"-" json:"-"`
 	// Dedup drops an event that says what the last one about the same
 	// brick, volume, peer or service said, as for webhooks.
 	Dedup bool `toml:"dedup,omitempty" json:"dedup,omitempty"`
@@ -249,6 +254,27 @@ func (n *Notifier) validate(prefix string, p *problems) {
 	if n.MaxAge <= 0 {
 		p.add(prefix+"max_age", "must be positive")
 	}
+	if _, err := filter.Parse(n.Filter, func(string) (string, bool) { return "", true }); err != nil {
+		p.add(prefix+"filter", "%v", err)
+	}
+	if n.Channel != "" && !validName(n.Channel) {
+		p.add(prefix+"channel", "%q is not a channel name", n.Channel)
+	}
+}
+
+// Compiled returns the notifier's filter: Resolved, or for a notifier
+// built in code that no Cluster validated, its filter parsed now without
+// channels (one that names a channel then selects nothing rather than
+// everything). nil selects every event.
+func (n *Notifier) Compiled() *filter.Filter {
+	if n.Resolved != nil || (n.Filter == "" && n.Channel == "") {
+		return n.Resolved
+	}
+	f, err := (&Cluster{}).CompileFilter(n.Filter, n.Channel)
+	if err != nil {
+		return filter.OfTypes(nil)
+	}
+	return f
 }
 
 // validateNotifiers checks every notifier and that ids and names are
@@ -259,6 +285,12 @@ func (c *Cluster) validateNotifiers(p *problems) {
 		n := &c.Notifiers[i]
 		prefix := fmt.Sprintf("notifier[%d].", i)
 		n.validate(prefix, p)
+		n.Resolved = nil
+		if f, err := c.CompileFilter(n.Filter, n.Channel); err != nil {
+			p.add(prefix+"filter", "%v", err)
+		} else {
+			n.Resolved = f
+		}
 		if j, dup := ids[n.Key()]; dup {
 			p.add(prefix+"id", "same id as notifier[%d]", j)
 		} else {
