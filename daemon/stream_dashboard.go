@@ -1,6 +1,10 @@
 package daemon
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/gluster/gluster-eventing/internal/dashboard"
+)
 
 // dashboardHandler serves the dashboard at "/".
-func dashboardHandler() http.Handler { return http.NotFoundHandler() }
+func dashboardHandler() http.Handler { return dashboard.Handler() }

@@ -49,9 +49,14 @@ func Chromium(t testing.TB) string {
 // system's Chromium.
 type Options struct {
 	// ExecPath is the program to run instead of the system's Chromium: a
-	// wrapper that runs Chromium elsewhere (in a node's network
-	// namespace) and passes its arguments and file descriptors on.
+	// wrapper that runs Chromium elsewhere and passes its arguments and
+	// file descriptors on.
 	ExecPath string
+	// NetnsPID, when set, runs the browser in the network namespace of
+	// that process (a glustertest node's HolderPID), so that its
+	// "127.0.0.1" is the node's loopback: the page is what a browser on
+	// that node shows.
+	NetnsPID int
 	// Width and Height are the window's size in CSS pixels.
 	Width, Height int
 }
@@ -74,6 +79,9 @@ func Start(t testing.TB, opts Options) *Browser {
 	exe := opts.ExecPath
 	if exe == "" {
 		exe = Chromium(t)
+	}
+	if opts.NetnsPID != 0 {
+		exe = netnsWrapper(t, opts.NetnsPID, exe)
 	}
 	if opts.Width == 0 {
 		opts.Width, opts.Height = 1280, 900
@@ -126,6 +134,22 @@ func Start(t testing.TB, opts Options) *Browser {
 		}
 	}()
 	return b
+}
+
+// netnsWrapper writes a script that runs exe in the network namespace of
+// pid (nsenter execs, so the browser keeps the script's PID and the
+// DevTools pipe's file descriptors) and returns its path.
+func netnsWrapper(t testing.TB, pid int, exe string) string {
+	t.Helper()
+	if _, err := exec.LookPath("nsenter"); err != nil {
+		testenv.Require(t, false, "nsenter (browser in a network namespace; apt-get install util-linux)")
+	}
+	path := filepath.Join(t.TempDir(), "chromium-in-netns")
+	script := fmt.Sprintf("#!/bin/sh\nexec nsenter --net=/proc/%d/ns/net -- '%s' \"$@\"\n", pid, strings.ReplaceAll(exe, "'", `'\''`))
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatalf("browsertest: %v", err)
+	}
+	return path
 }
 
 // Context is the chromedp context of the browser's tab, for actions the

@@ -51,8 +51,8 @@ func noProblems(t *testing.T, b *browsertest.Browser) {
 // stream with the filter's query while the tables keep following every
 // event, a bad filter shows the daemon's error, a dropped stream resumes
 // from its last id with no gap and no duplicate, a 410 shows a notice and
-// goes on from the current state, the list keeps MaxEvents rows, and the
-// page fits a phone's screen.
+// goes on from the current state, the list keeps MaxEvents rows, a new
+// page starts with the recent events, and the page fits a phone's screen.
 func TestBrowserFakeAPI(t *testing.T) {
 	f := newFakeAPI(t)
 	b := browsertest.Start(t, browsertest.Options{})
@@ -100,7 +100,7 @@ func TestBrowserFakeAPI(t *testing.T) {
 	// tables current.
 	before := len(f.streamRequests())
 	b.Do("filtering", chromedp.SetValue(chromedp.CSS(`#filters input[name="type"]`), "VOLUME_*"), chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
-	b.WaitFor("the list emptied and live again", jsRowsAre(0)+` && `+jsLive, 10*time.Second)
+	b.WaitFor("the list started over with the matching recent events", jsRowsAre(1)+` && `+jsFirstName+` === 'VOLUME_SET' && `+jsLive, 10*time.Second)
 	if loc := browsertest.Eval[string](b, `location.search`); loc != "?type=VOLUME_*" && loc != "?type=VOLUME_%2A" {
 		t.Errorf("location.search = %q, want the filter", loc)
 	}
@@ -118,7 +118,7 @@ func TestBrowserFakeAPI(t *testing.T) {
 		s.Volumes[0].Health, s.Volumes[0].OnlineBrickCount = "ok", 2
 	})
 	f.emit("VOLUME_STOP", map[string]string{"name": "gv0", "force": "0"}, nil)
-	b.WaitFor("only the volume event listed, the brick back up", jsRowsAre(1)+` && `+jsFirstName+` === 'VOLUME_STOP' && `+jsHealth("data-brick-id", b2)+` === 'ok'`, 5*time.Second)
+	b.WaitFor("only the volume events listed, the brick back up", jsRowsAre(2)+` && `+jsFirstName+` === 'VOLUME_STOP' && `+jsHealth("data-brick-id", b2)+` === 'ok'`, 5*time.Second)
 
 	// A filter the daemon refuses: its error and hint, no retrying.
 	b.Do("a bad filter", chromedp.SetValue(chromedp.CSS(`#filters input[name="type"]`), "nonsense"), chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
@@ -133,20 +133,20 @@ func TestBrowserFakeAPI(t *testing.T) {
 	// A dropped stream resumes from the last id it got: the events sent
 	// meanwhile arrive once each.
 	f.emit("PEER_CONNECT", map[string]string{"host": "node2"}, nil)
-	b.WaitFor("the event before the cut", jsRowsAre(1)+` && `+jsFirstName+` === 'PEER_CONNECT'`, 5*time.Second)
+	b.WaitFor("the event before the cut", jsRowsAre(5)+` && `+jsFirstName+` === 'PEER_CONNECT'`, 5*time.Second)
 	last := browsertest.Eval[string](b, `document.querySelector('#event-list li.ev').dataset.cursor`)
 	before = len(f.streamRequests())
 	f.dropStreams()
 	for i := range 3 {
 		f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": fmt.Sprintf("opt%d=1", i)}, nil)
 	}
-	b.WaitFor("the events sent while cut off", jsRowsAre(4)+` && `+jsLive, 10*time.Second)
+	b.WaitFor("the events sent while cut off", jsRowsAre(8)+` && `+jsLive, 10*time.Second)
 	if reqs := f.streamRequests()[before:]; len(reqs) == 0 || reqs[0].LastEventID != last {
 		t.Errorf("reconnect requests %+v, want the first with Last-Event-ID %s", reqs, last)
 	}
 	seqs := browsertest.Eval[[]string](b, `[...document.querySelectorAll('#event-list li.ev')].map(e => e.dataset.seq)`)
-	if strings.Join(seqs, ",") != "8,7,6,5" {
-		t.Errorf("rows have seqs %v, want 8,7,6,5 (no gap, no duplicate)", seqs)
+	if strings.Join(seqs, ",") != "8,7,6,5,4,3,2,1" {
+		t.Errorf("rows have seqs %v, want 8 to 1 (no gap, no duplicate)", seqs)
 	}
 
 	// 410: the page was away longer than the retention.
@@ -165,6 +165,9 @@ func TestBrowserFakeAPI(t *testing.T) {
 	if len(reqs) < 2 || reqs[len(reqs)-1].LastEventID != f.cursor(11) {
 		t.Errorf("requests after the 410 %+v, want the last from the state's cursor %s", reqs, f.cursor(11))
 	}
+	if n := browsertest.Eval[int](b, `document.querySelectorAll('#event-list li.gap').length`); n != 1 {
+		t.Errorf("%d gap markers in the list after a 410, want 1", n)
+	}
 	b.Screenshot("notice-after-410")
 	b.Do("dismissing the notice", chromedp.Click(chromedp.CSS(`#notice-close`)))
 	b.WaitFor("the notice gone", `document.getElementById('notice').hidden`, 5*time.Second)
@@ -175,6 +178,10 @@ func TestBrowserFakeAPI(t *testing.T) {
 	}
 	newest := fmt.Sprint(11 + MaxEvents + 20)
 	b.WaitFor("the list capped", fmt.Sprintf(`%s && document.querySelector('#event-list li.ev').dataset.seq === %s`, jsRowsAre(MaxEvents), js(newest)), 15*time.Second)
+
+	// A new page shows the recent events, the last 100 of each node.
+	b.Navigate(f.URL())
+	b.WaitFor("the recent events", jsLive+` && `+jsRowsAre(100)+fmt.Sprintf(` && document.querySelector('#event-list li.ev').dataset.seq === %s`, js(newest)), 10*time.Second)
 
 	// A phone: one column, nothing wider than the screen.
 	b.Viewport(390, 844, true)

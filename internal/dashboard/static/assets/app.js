@@ -23,6 +23,7 @@
   const STALL_MS = 45000; // the daemon sends a keep-alive every 15 s
   const RETRY_MIN = 1000;
   const RETRY_MAX = 30000;
+  const HISTORY = 100; // events of each node shown from before the page loaded
 
   const $ = (id) => document.getElementById(id);
 
@@ -43,6 +44,38 @@
   }
 
   const short = (uuid) => (uuid || '').replace(/-/g, '').slice(0, 8);
+
+  // A cursor is "<node8>.<epoch8>.<seq>" per origin node, joined by ",".
+  function parseCursor(s) {
+    const m = new Map();
+    for (const part of (s || '').split(',')) {
+      const f = part.trim().split('.');
+      if (f.length === 3 && /^\d+$/.test(f[2])) m.set(f[0], {epoch: f[1], seq: Number(f[2])});
+    }
+    return m;
+  }
+
+  function formatCursor(m) {
+    return [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, p]) => `${n}.${p.epoch}.${p.seq}`).join(',');
+  }
+
+  // backCursor is cursor moved back n events on every origin.
+  function backCursor(cursor, n) {
+    const m = parseCursor(cursor);
+    for (const p of m.values()) p.seq = Math.max(0, p.seq - n);
+    return formatCursor(m);
+  }
+
+  // laterCursor is, per origin, the later position of a and b (b's where
+  // the epochs differ: b is the daemon's word for what it holds).
+  function laterCursor(a, b) {
+    const m = parseCursor(a);
+    for (const [n, p] of parseCursor(b)) {
+      const q = m.get(n);
+      if (!q || q.epoch !== p.epoch || q.seq < p.seq) m.set(n, p);
+    }
+    return formatCursor(m);
+  }
 
   function pad(n) { return String(n).padStart(2, '0'); }
 
@@ -191,10 +224,13 @@
       this.error = '';
       this.retryAt = 0;
       this.reconnects = 0;
+      this.goneBody = null;
+      this.history = false; // the first request reaches back for recent events
       this.stop = new AbortController();
     }
-    start(cursor) {
+    start(cursor, history) {
       this.cursor = cursor || '';
+      this.history = !!history;
       this.loop();
     }
     close() { this.stop.abort(); }
@@ -253,10 +289,17 @@
           }
           opened = true;
           first = false;
+          this.history = false;
           backoff = RETRY_MIN;
           this.setState('live');
           this.h.onOpen(this);
           await this.read(res.body, conn);
+          if (this.goneBody) {
+            const body = this.goneBody;
+            this.goneBody = null;
+            this.cursor = await this.h.onGone(body, this);
+            continue;
+          }
           err = 'the daemon closed the stream';
         } catch (e) {
           if (this.stop.signal.aborted) return;
@@ -295,6 +338,12 @@
     message(msg) {
       if (msg.id !== null) this.cursor = msg.id;
       if (!msg.hasData) return;
+      if (msg.type === 'gone') {
+        // The stream fell behind the journal's retention; the daemon
+        // closes it after this message.
+        try { this.goneBody = JSON.parse(msg.data); } catch (e) { this.goneBody = {}; }
+        return;
+      }
       let ev;
       try {
         ev = JSON.parse(msg.data);
@@ -387,9 +436,14 @@
     reEvents();
   }
 
+  // selfName is this node's name: glusterd calls itself "localhost", so
+  // the name its peers or its bricks use, when there is one.
   function selfName(p) {
     const names = (p.hostnames || []).filter((n) => n && n !== 'localhost');
-    return names[0] || (p.hostname && p.hostname !== 'localhost' ? p.hostname : 'this node');
+    if (names.length) return names[0];
+    if (p.hostname && p.hostname !== 'localhost') return p.hostname;
+    const b = ((app.state && app.state.bricks) || []).find((b) => b.host_uuid === p.uuid && b.hostname && b.hostname !== 'localhost');
+    return b ? b.hostname : 'this node';
   }
 
   function renderVolume(v, bricks) {
@@ -498,12 +552,17 @@
     statusJob.trigger();
     if (!fromList) return;
     app.received++;
+    queueRow(ev);
+  }
+
+  function queueRow(ev) {
     app.pending.push(ev);
     if (app.pending.length > MAX_EVENTS) app.pending.splice(0, app.pending.length - MAX_EVENTS);
     if (app.flushTimer === null) app.flushTimer = setTimeout(flush, 30);
   }
 
   function eventRow(ev) {
+    if (ev.gap) return h('li', {class: 'gap', role: 'separator'}, `events missed here (${clock(new Date())})`);
     const sev = ev.severity || 'info';
     const when = ev.ts ? new Date(ev.ts * 1000) : new Date(ev.received);
     const msg = Object.entries(ev.message || {}).map(([k, v]) =>
@@ -534,7 +593,7 @@
 
   function eventsInfo() {
     const f = describeFilters();
-    const n = $('event-list').children.length;
+    const n = $('event-list').querySelectorAll('li.ev').length;
     $('events-info').textContent = `${n} event${n === 1 ? '' : 's'}${f ? ' matching ' + f : ''}, newest first; the last ${MAX_EVENTS} are kept.`;
   }
 
@@ -572,7 +631,7 @@
     $('event-list').replaceChildren();
     app.pending = [];
     eventsInfo();
-    restart(app.state && app.state.cursor);
+    restart(app.state && app.state.cursor, true);
   }
 
   // ---- streams
@@ -581,7 +640,7 @@
   // stream with the filters, and, when there are filters, an unfiltered
   // watch stream whose events only refresh the tables (an event the
   // filter hides still changes the state and the counters).
-  function restart(cursor) {
+  function restart(cursor, history) {
     for (const s of app.streams) s.close();
     app.streams = [];
     if (app.stopped) return;
@@ -600,14 +659,22 @@
     const list = new Stream(app.filters, handlers(true));
     app.streams.push(list);
     if (filtered) app.streams.push(new Stream(new URLSearchParams(), handlers(false)));
-    for (const s of app.streams) s.start(cursor || '');
+    list.start(history && cursor ? backCursor(cursor, HISTORY) : cursor, history && !!cursor);
+    if (app.streams[1]) app.streams[1].start(cursor);
   }
 
   // gone handles a 410: the stream's position is no longer in the journal
   // (the page was away longer than the retention, or the journal was
   // replaced). The page re-reads the state and goes on from now.
   async function gone(body, stream, isList) {
+    if (stream.history) {
+      // Reaching back for recent events went past what the journal
+      // keeps: start at the oldest it has instead, quietly.
+      stream.history = false;
+      if (body.oldest) return laterCursor(stream.cursor, body.oldest);
+    }
     if (isList) {
+      queueRow({gap: true});
       notice('Events were missed: the stream position this page had is older than what the daemon still keeps' +
         (body.oldest ? ` (oldest now: ${body.oldest})` : '') +
         '. The tables show the current state; the list goes on from now.');
@@ -666,7 +733,7 @@
   async function boot() {
     await Promise.all([stateJob.now(), statusJob.now()]);
     if (app.stopped) return;
-    restart(app.state && app.state.cursor);
+    restart(app.state && app.state.cursor, true);
   }
 
   function init() {
