@@ -35,7 +35,7 @@ func TestRealDaemon(t *testing.T) {
 	browsertest.Chromium(t)
 	bin := glustertest.BuildEventing(t, "../..")
 	n := glustertest.StartNode(t, glustertest.Config{})
-	hook := startHookReceiver(t, n)
+	hook := startHookReceiver(t, n, "127.0.0.1")
 
 	dir := filepath.Join(n.Dir, "gluster-eventing")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -133,12 +133,12 @@ func hookID(t *testing.T, c *api.Client) string {
 	return st.Webhooks[0].ID
 }
 
-// startHookReceiver serves a webhook receiver in the node (the test's
-// socket in its network namespace) that answers 200 to everything, and
-// returns its URL.
-func startHookReceiver(t *testing.T, n *glustertest.Node) string {
+// startHookReceiver serves a webhook receiver on host in the node (the
+// test's socket in its network namespace) that answers 200 to everything,
+// and returns its URL.
+func startHookReceiver(t *testing.T, n *glustertest.Node, host string) string {
 	t.Helper()
-	ln, err := n.Listen("tcp", "127.0.0.1:0")
+	ln, err := n.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
