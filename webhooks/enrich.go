@@ -115,3 +115,13 @@ func AppendLegacy(b []byte, nodeID string, ev *gfevent.Event, enrich bool) []byt
 	}
 	return AppendLegacyBody(b, nodeID, ev)
 }
+
+// enrichTestMessage gives the legacy test body (webhook-test) of an
+// enriching webhook the test event's category and severity, "test" and
+// "info" as in the standard test body.
+func enrichTestMessage(m *message, nodeID string) {
+	b := append([]byte(`{"category": "test", "event": "TEST", "message": {}, "nodeid": `), appendPyString(nil, nodeID)...)
+	b = append(b, `, "severity": "info", "ts": `...)
+	b = strconv.AppendInt(b, m.ts, 10)
+	m.body = append(b, '}')
+}

@@ -58,3 +58,28 @@ func TestEnrichDelivery(t *testing.T) {
 		t.Errorf("after enrich on: %s", got)
 	}
 }
+
+// TestEnrichTestEvent: webhook-test's legacy body carries category and
+// severity too when the webhook enriches, and not otherwise.
+func TestEnrichTestEvent(t *testing.T) {
+	rv := newReceiver(t, false, nil)
+	ctx := t.Context()
+	for _, enrich := range []bool{false, true} {
+		hook := testHook(rv.url(), func(h *config.Webhook) { h.Format, h.SigningSecret, h.Enrich = config.FormatLegacy, "", enrich })
+		if status, err := SendTestEvent(ctx, hook, testNodeID, "1.2.3"); err != nil || status != 200 {
+			t.Fatalf("SendTestEvent: %d, %v", status, err)
+		}
+	}
+	reqs := rv.requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2", len(reqs))
+	}
+	plain, rich := string(reqs[0].body), string(reqs[1].body)
+	ts := strings.TrimSuffix(plain[strings.LastIndex(plain, `"ts": `)+len(`"ts": `):], "}")
+	if want := `{"event": "TEST", "message": {}, "nodeid": "` + testNodeID + `", "ts": ` + ts + `}`; plain != want {
+		t.Errorf("plain test body\n got %s\nwant %s", plain, want)
+	}
+	if !strings.HasPrefix(rich, `{"category": "test", "event": "TEST", "message": {}, "nodeid": "`+testNodeID+`", "severity": "info", "ts": `) {
+		t.Errorf("enriched test body: %s", rich)
+	}
+}

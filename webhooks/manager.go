@@ -280,6 +280,9 @@ func SendTestEvent(ctx context.Context, hook config.Webhook, nodeID, version str
 	defer s.close()
 	now := time.Now()
 	m := testMessage(hook.Format, nodeID, now)
+	if hook.Enrich && hook.Format == config.FormatLegacy {
+		enrichTestMessage(m, nodeID)
+	}
 	status, _, err = s.post(ctx, m, now)
 	if err != nil {
 		return 0, fmt.Errorf("webhook test %s: %w", displayURL(hook.URL), err)

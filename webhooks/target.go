@@ -118,7 +118,11 @@ func (h *httpSink) Close() error {
 // prepare builds the body of m, which has one record.
 func (h *httpSink) prepare(m *Message) (*message, error) {
 	if m.Test {
-		return testMessage(h.s.format, h.nodeID, m.Records[0].Received), nil
+		p := testMessage(h.s.format, h.nodeID, m.Records[0].Received)
+		if h.enrich && h.s.format == config.FormatLegacy {
+			enrichTestMessage(p, h.nodeID)
+		}
+		return p, nil
 	}
 	r := m.Records[0]
 	p := &message{event: r.Event.Type.String(), ts: r.Event.Time}
