@@ -26,6 +26,13 @@ var SNMPAuthProtocols = []string{"SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-51
 // out.
 var SNMPPrivProtocols = []string{"AES", "AES-192", "AES-256"}
 
+// DefaultSNMPMaxRate is SNMPNotifier.MaxRate when it is 0: notifications
+// per second.
+const DefaultSNMPMaxRate = 100
+
+// MaxSNMPMaxRate is the highest max_rate accepted.
+const MaxSNMPMaxRate = 100000
+
 // DefaultSNMPPort is the port SNMP managers receive notifications on.
 const DefaultSNMPPort = 162
 
@@ -58,6 +65,11 @@ type SNMPNotifier struct {
 	// PrivPassphraseFile holds the privacy passphrase, like
 	// AuthPassphraseFile.
 	PrivPassphraseFile string `toml:"priv_passphrase_file,omitempty" json:"priv_passphrase_file,omitempty"`
+	// MaxRate bounds the notifications sent per second (bursts of up to
+	// 100); 0 is DefaultSNMPMaxRate. Traps are not acknowledged: sent
+	// faster than the manager reads them, they are lost in its socket
+	// buffer, so a storm is spread out instead (informs are paced too).
+	MaxRate int `toml:"max_rate,omitempty" json:"max_rate,omitempty"`
 	// EngineID is the SNMPv3 engine id traps are sent with, in hex (5 to
 	// 32 octets); empty derives one from the node's glusterd UUID (see
 	// snmpsink.EngineID). Informs use the manager's engine id instead.
@@ -115,6 +127,9 @@ func SNMPEngineID(s string) ([]byte, error) {
 func (s *SNMPNotifier) validateKind(prefix string, p *problems) {
 	if _, _, err := SNMPTarget(s.Addr); err != nil {
 		p.add(prefix+"target", "%q: %v", s.Addr, err)
+	}
+	if s.MaxRate < 0 || s.MaxRate > MaxSNMPMaxRate {
+		p.add(prefix+"max_rate", "%d is not 1-%d notifications per second (0 is %d)", s.MaxRate, MaxSNMPMaxRate, DefaultSNMPMaxRate)
 	}
 	checkFile := func(key, path string) {
 		if path != "" && !filepath.IsAbs(path) {
@@ -196,4 +211,12 @@ func (s *SNMPNotifier) redactKind() NotifierKind {
 		out.Community = redacted
 	}
 	return &out
+}
+
+// EffectiveMaxRate is MaxRate, or DefaultSNMPMaxRate when it is 0.
+func (s *SNMPNotifier) EffectiveMaxRate() int {
+	if s.MaxRate > 0 {
+		return s.MaxRate
+	}
+	return DefaultSNMPMaxRate
 }

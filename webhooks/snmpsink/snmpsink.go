@@ -83,6 +83,7 @@ type Sink struct {
 
 	mu   sync.Mutex
 	conn *gosnmp.GoSNMP // nil until the first send, and after an error
+	pace *pacer
 }
 
 var (
@@ -103,7 +104,7 @@ func Factory(n *config.Notifier, env webhooks.SinkEnv) (webhooks.Sink, error) {
 // acknowledgment; nodeID (the glusterd UUID) gives traps their default
 // SNMPv3 engine id.
 func New(c *config.SNMPNotifier, timeout time.Duration, nodeID string) (*Sink, error) {
-	s := &Sink{cfg: *c, timeout: timeout, started: time.Now(), describe: c.Target()}
+	s := &Sink{cfg: *c, timeout: timeout, started: time.Now(), describe: c.Target(), pace: newPacer(c.EffectiveMaxRate(), time.Now)}
 	if timeout <= 0 {
 		s.timeout = 15 * time.Second
 	}
@@ -300,6 +301,9 @@ func volumeOf(m *webhooks.Message, i int) string {
 func (s *Sink) send(ctx context.Context, pdus []gosnmp.SnmpPDU) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.pace.take(ctx) {
+		return ctx.Err()
+	}
 	if s.conn == nil {
 		g, err := s.client()
 		if err != nil {

@@ -309,3 +309,24 @@ func TestVarbinds(t *testing.T) {
 		t.Errorf("EngineID(not-a-uuid) = %s", got)
 	}
 }
+
+func TestPacer(t *testing.T) {
+	p := newPacer(1000, time.Now)
+	start := time.Now()
+	for range 300 {
+		if !p.take(context.Background()) {
+			t.Fatal("take failed")
+		}
+	}
+	// 100 at once (the burst), then 200 at 1ms each.
+	if elapsed := time.Since(start); elapsed < 190*time.Millisecond || elapsed > 10*time.Second {
+		t.Errorf("300 tokens at 1000/s with a burst of 100 took %s, want about 200ms", elapsed)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	slow := newPacer(1, time.Now)
+	slow.take(ctx) // the one token of the burst
+	if slow.take(ctx) {
+		t.Error("take with a cancelled context and no token succeeded")
+	}
+}

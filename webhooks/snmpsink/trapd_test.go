@@ -1,7 +1,6 @@
 package snmpsink
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,14 +50,12 @@ func (tr trap) value(name string) (string, bool) {
 }
 
 // trapd is a real Net-SNMP snmptrapd on a loopback UDP port, logging the
-// notifications it accepts, decoded with the shipped MIB.
+// notifications it accepts to a file, decoded with the shipped MIB. (A
+// file, not a pipe: snmptrapd blocked on a test reading its output slowly
+// would stop reading its socket and drop notifications.)
 type trapd struct {
 	Addr string // 127.0.0.1:PORT
-
-	mu    sync.Mutex
-	traps []trap
-	log   strings.Builder
-	cond  chan struct{} // closed and replaced at each trap
+	log  string // its log file
 }
 
 // startTrapd runs snmptrapd with the given snmptrapd.conf lines until the
@@ -75,11 +71,15 @@ func startTrapd(t *testing.T, conf ...string) *trapd {
 	}
 	dir := t.TempDir()
 	confPath := filepath.Join(dir, "snmptrapd.conf")
+	// A receive buffer as large as the kernel allows (net.core.rmem_max):
+	// the default one holds a couple of hundred notifications, less than
+	// a loaded test machine can make snmptrapd fall behind by.
+	conf = append([]string{"[snmp] serverRecvBuf 8388608"}, conf...)
 	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for attempt := 1; ; attempt++ {
-		d, err := tryTrapd(t, path, dir, confPath)
+		d, err := tryTrapd(t, path, dir, confPath, attempt)
 		if err == nil {
 			return d
 		}
@@ -101,96 +101,90 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-func tryTrapd(t *testing.T, path, dir, confPath string) (*trapd, error) {
+func tryTrapd(t *testing.T, path, dir, confPath string, attempt int) (*trapd, error) {
 	port := freeUDPPort(t)
-	d := &trapd{Addr: "127.0.0.1:" + strconv.Itoa(port), cond: make(chan struct{})}
-	cmd := exec.Command(path, "-f", "-Lo", "-n", "-C", "-c", confPath,
+	d := &trapd{Addr: "127.0.0.1:" + strconv.Itoa(port), log: filepath.Join(dir, fmt.Sprintf("snmptrapd-%d.log", attempt))}
+	cmd := exec.Command(path, "-f", "-Lf", d.log, "-n", "-C", "-c", confPath,
 		"-M", mibDirs(t), "-m", "GLUSTER-EVENTING-MIB:SNMPv2-MIB",
 		"-F", `TRAP %P\t%v\n`, "udp:"+d.Addr)
 	cmd.Env = append(os.Environ(), "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "persist"), "HOME="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = cmd.Stdout
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	ready := make(chan struct{})
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 1<<16), 1<<20)
-		once := sync.OnceFunc(func() { close(ready) })
-		for sc.Scan() {
-			line := sc.Text()
-			d.mu.Lock()
-			if sec, vars, ok := strings.Cut(strings.TrimPrefix(line, "TRAP "), "\t"); ok && strings.HasPrefix(line, "TRAP ") {
-				d.traps = append(d.traps, trap{Security: sec, Vars: strings.Split(vars, "\t")})
-				close(d.cond)
-				d.cond = make(chan struct{})
-			} else {
-				d.log.WriteString(line + "\n")
-			}
-			d.mu.Unlock()
-			if strings.HasPrefix(line, "NET-SNMP version") {
-				once()
-			}
-		}
-	}()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	stop := func() {
 		cmd.Process.Kill()
 		<-exited
-		cmd.Wait()
 	}
-	select {
-	case <-ready:
-	case <-exited:
-		cmd.Wait()
-		return nil, fmt.Errorf("snmptrapd exited:\n%s", d.logText())
-	case <-time.After(20 * time.Second):
-		stop()
-		return nil, fmt.Errorf("snmptrapd printed no start line in 20s:\n%s", d.logText())
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(d.logText(), "NET-SNMP version") {
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("snmptrapd exited (%v):\n%s%s", err, out.String(), d.logText())
+		default:
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("snmptrapd logged no start line in 20s:\n%s", d.logText())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	t.Cleanup(func() {
 		stop()
 		if t.Failed() {
-			t.Logf("snmptrapd log:\n%s", d.logText())
+			t.Logf("snmptrapd log (without notifications):\n%s", d.otherLines())
 		}
 	})
 	return d, nil
 }
 
 func (d *trapd) logText() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.log.String()
+	b, _ := os.ReadFile(d.log)
+	return string(b)
 }
 
-// wait waits until snmptrapd logged n notifications and returns them.
+// parse returns the notifications logged so far and the other lines.
+func (d *trapd) parse() (traps []trap, other string) {
+	var b strings.Builder
+	for line := range strings.Lines(d.logText()) {
+		line = strings.TrimSuffix(line, "\n")
+		if rest, ok := strings.CutPrefix(line, "TRAP "); ok {
+			if sec, vars, ok := strings.Cut(rest, "\t"); ok {
+				traps = append(traps, trap{Security: sec, Vars: strings.Split(vars, "\t")})
+				continue
+			}
+		}
+		b.WriteString(line + "\n")
+	}
+	return traps, b.String()
+}
+
+func (d *trapd) otherLines() string {
+	_, other := d.parse()
+	return other
+}
+
+// wait polls until snmptrapd logged n notifications and returns them.
 func (d *trapd) wait(t *testing.T, n int, timeout time.Duration) []trap {
 	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
+	deadline := time.Now().Add(timeout)
 	for {
-		d.mu.Lock()
-		got, ch := append([]trap(nil), d.traps...), d.cond
-		d.mu.Unlock()
+		got, other := d.parse()
 		if len(got) >= n {
 			return got
 		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			t.Fatalf("snmptrapd logged %d notifications in %s, want %d; its log:\n%s", len(got), timeout, n, d.logText())
+		if time.Now().After(deadline) {
+			t.Fatalf("snmptrapd logged %d notifications in %s, want %d; its other lines:\n%s", len(got), timeout, n, other)
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
 // count is the number of notifications logged so far.
 func (d *trapd) count() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.traps)
+	got, _ := d.parse()
+	return len(got)
 }
