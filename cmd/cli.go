@@ -45,6 +45,10 @@ type CLI struct {
 	WebhookDeadLetters WebhookDeadLettersCmd `cmd:"" name:"webhook-dead-letters" help:"List the events a webhook gave up on, on this node." group:"Webhooks"`
 	WebhookReplay      WebhookReplayCmd      `cmd:"" help:"Send a webhook's events again, from a seq or time or its dead letters, on this node." group:"Webhooks"`
 
+	ChannelAdd  ChannelAddCmd  `cmd:"" help:"Define a channel (a named filter for webhooks, notifiers and streams), on every node." group:"Webhooks"`
+	ChannelDel  ChannelDelCmd  `cmd:"" help:"Delete a channel, on every node." group:"Webhooks"`
+	ChannelList ChannelListCmd `cmd:"" help:"List the channels, their filters and what uses them." group:"Webhooks"`
+
 	ConfigGet   ConfigGetCmd   `cmd:"" help:"Show config values (log-level, port, disable-events-log)." group:"Config"`
 	ConfigSet   ConfigSetCmd   `cmd:"" help:"Set a config value, on every node." group:"Config"`
 	ConfigReset ConfigResetCmd `cmd:"" help:"Reset a config value (or all) to the default, on every node." group:"Config"`

@@ -104,6 +104,7 @@ func (f *webhookFlags) apply(w *config.Webhook) {
 type WebhookAddCmd struct {
 	URL string `arg:"" help:"Webhook URL (http or https)."`
 	webhookFlags
+	filterFlags
 }
 
 // Help is the detail of webhook-add --help.
@@ -135,6 +136,9 @@ func (c *WebhookAddCmd) Run(env *Env, g *Globals) error {
 			w.Format = config.FormatLegacy
 		}
 		c.apply(&w)
+		if err := c.filterFlags.set(cl, &w); err != nil {
+			return err
+		}
 		if err := signStandard(&w, out); err != nil {
 			return err
 		}
@@ -164,6 +168,7 @@ type WebhookModCmd struct {
 	Ref    string `arg:"" name:"webhook" help:"The webhook's id, name or URL."`
 	NewURL string `name:"url" help:"Change the webhook's URL (to rotate a credential in it, say). The webhook keeps its id, its queue and its retries." placeholder:"URL"`
 	webhookFlags
+	filterFlags
 }
 
 func (c *WebhookModCmd) Run(env *Env, g *Globals) error {
@@ -185,6 +190,9 @@ func (c *WebhookModCmd) Run(env *Env, g *Globals) error {
 			w.URL = c.NewURL
 		}
 		c.apply(w)
+		if err := c.filterFlags.set(cl, w); err != nil {
+			return err
+		}
 		return signStandard(w, out)
 	}})
 }

@@ -59,7 +59,7 @@ func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tURL\tFORMAT\tAUTH\tEVENTS\tSTATE\tQUEUE\tDEAD\tLAST ANSWER")
+	fmt.Fprintln(w, "ID\tNAME\tURL\tFORMAT\tAUTH\tEVENTS\tFILTER\tSTATE\tQUEUE\tDEAD\tLAST ANSWER")
 	for _, h := range red.Webhooks {
 		auth := "-"
 		switch {
@@ -80,8 +80,8 @@ func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
 			state, answer = webhookState(hh), lastAnswer(hh)
 			queue, dead = fmt.Sprint(hh.QueueDepth), fmt.Sprint(hh.DeadLetters)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Key(), orDash(h.Name), h.URL, h.Format, auth, events,
-			state, queue, dead, answer)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Key(), orDash(h.Name), h.URL, h.Format, auth, events,
+			webhookFilterText(&h), state, queue, dead, answer)
 	}
 	w.Flush()
 	if herr != nil {

@@ -42,6 +42,7 @@ func (d *Daemon) startDBus(node *config.Node) (stop func()) {
 		Journal:  d.journal,
 		Daemon:   dbusDaemon{d},
 		Logger:   log,
+		Channels: d.channelExpr,
 	})
 	if err != nil {
 		conn.Close()

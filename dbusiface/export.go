@@ -59,6 +59,9 @@ type Options struct {
 	Journal  Journal
 	Daemon   Daemon
 	Logger   *slog.Logger
+	// Channels resolves the channel:NAME terms of GetEvents' filter
+	// option to the cluster config's channels; nil knows none.
+	Channels func(name string) (expr string, ok bool)
 
 	// FlushInterval is the shortest time between two PropertiesChanged
 	// of one object: changes within it are coalesced into one signal.

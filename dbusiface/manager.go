@@ -10,6 +10,7 @@ import (
 
 	"github.com/gluster/gluster-eventing/gfevent"
 	"github.com/gluster/gluster-eventing/internal/evrec"
+	"github.com/gluster/gluster-eventing/internal/filter"
 	"github.com/gluster/gluster-eventing/internal/journal"
 )
 
@@ -77,34 +78,43 @@ func (m *manager) GetState(_ map[string]dbus.Variant) (map[string]dbus.Variant, 
 	return snapshotDict(snap), snap.Seq, nil
 }
 
-// eventFilter is GetEvents' filter: "types" (as) keeps the events of
-// those types.
-type eventFilter struct {
-	types map[gfevent.Type]bool
-}
-
-func parseFilter(f map[string]dbus.Variant) (eventFilter, *dbus.Error) {
-	var ef eventFilter
-	for k, v := range f {
+// parseFilter turns GetEvents' options into one filter: "types" (as, the
+// event names to keep) and "filter" (s, an expression of the filter
+// language, see internal/filter) must both select an event. Channels
+// resolve through Options.Channels.
+func (m *manager) parseFilter(opts map[string]dbus.Variant) (*filter.Filter, *dbus.Error) {
+	var byType, byExpr *filter.Filter
+	for k, v := range opts {
 		switch k {
 		case "types":
 			names, ok := v.Value().([]string)
 			if !ok {
-				return ef, invalidArgs("filter types: want as, got %s", v.Signature())
+				return nil, invalidArgs("filter types: want as, got %s", v.Signature())
 			}
-			ef.types = map[gfevent.Type]bool{}
+			types := make([]gfevent.Type, 0, len(names))
 			for _, n := range names {
 				t, ok := gfevent.Lookup(n)
 				if !ok {
-					return ef, invalidArgs("filter types: unknown event type %q", n)
+					return nil, invalidArgs("filter types: unknown event type %q", n)
 				}
-				ef.types[t] = true
+				types = append(types, t)
 			}
+			byType = filter.OfTypes(types)
+		case "filter":
+			expr, ok := v.Value().(string)
+			if !ok {
+				return nil, invalidArgs("filter filter: want s, got %s", v.Signature())
+			}
+			f, err := filter.Parse(expr, m.e.opts.Channels)
+			if err != nil {
+				return nil, invalidArgs("%v", err)
+			}
+			byExpr = f
 		default:
-			return ef, invalidArgs("unknown filter key %q (known: types)", k)
+			return nil, invalidArgs("unknown filter key %q (known: types, filter)", k)
 		}
 	}
-	return ef, nil
+	return filter.All(byType, byExpr), nil
 }
 
 // GetEvents returns the journaled events after since (at most max, 100
@@ -112,8 +122,8 @@ func parseFilter(f map[string]dbus.Variant) (eventFilter, *dbus.Error) {
 // follow. since 0 starts at the oldest event retained; a since whose
 // successors retention already removed is Error.NotFound (the client
 // missed events and must resync from GetState).
-func (m *manager) GetEvents(since uint64, maxEvents uint32, filter map[string]dbus.Variant) ([]map[string]dbus.Variant, uint64, bool, *dbus.Error) {
-	ef, derr := parseFilter(filter)
+func (m *manager) GetEvents(since uint64, maxEvents uint32, opts map[string]dbus.Variant) ([]map[string]dbus.Variant, uint64, bool, *dbus.Error) {
+	f, derr := m.parseFilter(opts)
 	if derr != nil {
 		return nil, 0, false, derr
 	}
@@ -148,7 +158,7 @@ func (m *manager) GetEvents(since uint64, maxEvents uint32, filter map[string]db
 				m.e.log.Warn("skipping undecodable journal record", "seq", r.Seq, "err", err)
 				continue
 			}
-			if ef.types != nil && !ef.types[rec.Event.Type] {
+			if !f.Match(&rec.Event, m.e.opts.NodeUUID) {
 				continue
 			}
 			out = append(out, m.e.eventDict(rec))

@@ -190,7 +190,7 @@ func Pages() []Page {
 	daemon.SeeAlso = seeAlso(daemon.Name, "systemd.service(5)", "systemd.socket(5)", "sd_notify(3)", "busctl(1)")
 
 	webhooks := family(GroupWebhooks, "manage the webhooks of the Gluster eventing daemon",
-		[]string{pWebhooks, pSecrets, pCluster})
+		[]string{pWebhooks, pSecrets, pFilters, pCluster})
 	webhooks.Examples = []Example{
 		{"Add a webhook, on every node of the cluster, that gets Gluster's legacy JSON body:",
 			"gluster-eventing webhook-add --format legacy https://alerts.example.com/gluster"},
@@ -202,6 +202,10 @@ func Pages() []Page {
 			"gluster-eventing webhook-dead-letters 3f2a9c01d4e5b6a7 && gluster-eventing webhook-replay 3f2a9c01d4e5b6a7 --dead-letters"},
 		{"Send again everything of the last two hours (the events keep their ids):",
 			"gluster-eventing webhook-replay 3f2a9c01d4e5b6a7 --since 2h"},
+		{"Send only brick and quorum alerts of severity warning or worse to a pager:",
+			"gluster-eventing webhook-add https://pager.example.com/gluster --filter 'category:brick category:quorum severity:warning'"},
+		{"Define that once as a channel, and have a second webhook use it:",
+			"gluster-eventing channel-add alerts 'category:brick category:quorum severity:warning' && gluster-eventing webhook-mod 3f2a9c01d4e5b6a7 --channel alerts"},
 	}
 
 	config := family(GroupConfig, "configure the Gluster eventing daemon across the cluster",
