@@ -71,6 +71,9 @@ func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
 		if h.SigningSecret != "" {
 			auth += "+signed"
 		}
+		if h.Enrich {
+			h.Format += "+enrich" // legacy body with category and severity
+		}
 		events := "all"
 		if len(h.Events) > 0 {
 			events = strings.Join(h.Events, ",")
