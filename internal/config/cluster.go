@@ -68,6 +68,9 @@ type Cluster struct {
 	// ("Volume.*"), "!PATTERN" exceptions; see DisabledSet.
 	Disabled []string `toml:"disabled,omitempty"`
 
+	// Peer holds the key of node-to-node event forwarding (see PeerKeys).
+	Peer PeerKeys `toml:"peer,omitempty"`
+
 	// Channels are named filters ([channels.NAME]) that webhooks,
 	// notifiers and stream clients refer to.
 	Channels map[string]Channel `toml:"channels,omitempty"`
@@ -324,6 +327,7 @@ func (c *Cluster) Redacted() *Cluster {
 		out.Webhooks[i] = out.Webhooks[i].Redacted()
 	}
 	out.Notifiers = cloneNotifiers(c.Notifiers, true)
+	out.Peer = out.Peer.Redacted()
 	return out
 }
 
@@ -415,6 +419,7 @@ func (c *Cluster) Validate() error {
 		p.add("port", "%d is not between 1 and 65535", c.Port)
 	}
 	c.validateDisabled(&p)
+	c.Peer.validate(&p)
 	first := map[string]int{}
 	unique := func(field, key string, i int, what string) bool {
 		k := field + "\x00" + key

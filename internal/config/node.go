@@ -62,7 +62,12 @@ type Node struct {
 	// with the other nodes' and pulls a newer one; 0 compares only at
 	// start and when a peer (re)connects.
 	PeerSyncInterval Duration `toml:"peer_sync_interval"`
-	Journal          Journal  `toml:"journal"`
+	// PeerListen is the TCP address (host:port) where the daemon serves
+	// its events to the other nodes' daemons, which pull them
+	// (authenticated with the cluster config's peer key); every node
+	// dials its peers at this port. "" turns forwarding off on this node.
+	PeerListen string  `toml:"peer_listen"`
+	Journal    Journal `toml:"journal"`
 	// HTTP is the HTTP API's TCP listener.
 	HTTP HTTP `toml:"http"`
 }
@@ -92,6 +97,7 @@ func DefaultNode() *Node {
 		ReceiveBuffer:    64 * MiB,
 		AllowSources:     []string{},
 		PeerSyncInterval: Duration(30 * time.Second),
+		PeerListen:       DefaultPeerListen,
 		Journal: Journal{
 			MaxBytes:    1 * GiB,
 			MaxAge:      Duration(7 * 24 * time.Hour),
@@ -246,6 +252,11 @@ func (n *Node) Validate() error {
 	}
 	if n.Journal.MaxAge <= 0 {
 		p.add("journal.max_age", "must be positive")
+	}
+	if n.PeerListen != "" {
+		if err := checkListenAddr(n.PeerListen); err != nil {
+			p.add("peer_listen", "%q: %v", n.PeerListen, err)
+		}
 	}
 	if n.PeerSyncInterval < 0 {
 		p.add("peer_sync_interval", "must not be negative (0 compares only at start and when a peer connects)")
