@@ -93,14 +93,25 @@ func TestBrowserFakeAPI(t *testing.T) {
 	if n := f.stateRequests() - gets; n != 1 {
 		t.Errorf("%d v1/state requests for one state event, want 1", n)
 	}
+	if got := browsertest.Eval[string](b, `document.title`); got != "⚠ 1 volume degraded, 1 brick down — Gluster eventing · node1" {
+		t.Errorf("title %q, want what is wrong first", got)
+	}
 	b.Screenshot("desktop-brick-down")
+
+	// An API error shows with the daemon's hint, and goes when it does.
+	f.failStatus("the status broke")
+	f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": "a=b"}, nil)
+	b.WaitFor("the API error", `!document.getElementById('api-error').hidden && document.getElementById('api-error').textContent === 'Cannot read the daemon status: the status broke — hint: look at the daemon\'s log'`, 5*time.Second)
+	f.failStatus("")
+	f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": "a=c"}, nil)
+	b.WaitFor("the API error gone", `document.getElementById('api-error').hidden`, 5*time.Second)
 
 	// A filter: the list stream asks for it, the list starts over and
 	// shows only matching events, while an unfiltered stream keeps the
 	// tables current.
 	before := len(f.streamRequests())
 	b.Do("filtering", chromedp.SetValue(chromedp.CSS(`#filters input[name="type"]`), "VOLUME_*"), chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
-	b.WaitFor("the list started over with the matching recent events", jsRowsAre(1)+` && `+jsFirstName+` === 'VOLUME_SET' && `+jsLive, 10*time.Second)
+	b.WaitFor("the list started over with the matching recent events", jsRowsAre(3)+` && `+jsFirstName+` === 'VOLUME_SET' && `+jsLive, 10*time.Second)
 	if loc := browsertest.Eval[string](b, `location.search`); loc != "?type=VOLUME_*" && loc != "?type=VOLUME_%2A" {
 		t.Errorf("location.search = %q, want the filter", loc)
 	}
@@ -118,7 +129,7 @@ func TestBrowserFakeAPI(t *testing.T) {
 		s.Volumes[0].Health, s.Volumes[0].OnlineBrickCount = "ok", 2
 	})
 	f.emit("VOLUME_STOP", map[string]string{"name": "gv0", "force": "0"}, nil)
-	b.WaitFor("only the volume events listed, the brick back up", jsRowsAre(2)+` && `+jsFirstName+` === 'VOLUME_STOP' && `+jsHealth("data-brick-id", b2)+` === 'ok'`, 5*time.Second)
+	b.WaitFor("only the volume events listed, the brick back up", jsRowsAre(4)+` && `+jsFirstName+` === 'VOLUME_STOP' && `+jsHealth("data-brick-id", b2)+` === 'ok'`, 5*time.Second)
 
 	// A filter the daemon refuses: its error and hint, no retrying.
 	b.Do("a bad filter", chromedp.SetValue(chromedp.CSS(`#filters input[name="type"]`), "nonsense"), chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
@@ -133,20 +144,20 @@ func TestBrowserFakeAPI(t *testing.T) {
 	// A dropped stream resumes from the last id it got: the events sent
 	// meanwhile arrive once each.
 	f.emit("PEER_CONNECT", map[string]string{"host": "node2"}, nil)
-	b.WaitFor("the event before the cut", jsRowsAre(5)+` && `+jsFirstName+` === 'PEER_CONNECT'`, 5*time.Second)
+	b.WaitFor("the event before the cut", jsRowsAre(7)+` && `+jsFirstName+` === 'PEER_CONNECT'`, 5*time.Second)
 	last := browsertest.Eval[string](b, `document.querySelector('#event-list li.ev').dataset.cursor`)
 	before = len(f.streamRequests())
 	f.dropStreams()
 	for i := range 3 {
 		f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": fmt.Sprintf("opt%d=1", i)}, nil)
 	}
-	b.WaitFor("the events sent while cut off", jsRowsAre(8)+` && `+jsLive, 10*time.Second)
+	b.WaitFor("the events sent while cut off", jsRowsAre(10)+` && `+jsLive, 10*time.Second)
 	if reqs := f.streamRequests()[before:]; len(reqs) == 0 || reqs[0].LastEventID != last {
 		t.Errorf("reconnect requests %+v, want the first with Last-Event-ID %s", reqs, last)
 	}
 	seqs := browsertest.Eval[[]string](b, `[...document.querySelectorAll('#event-list li.ev')].map(e => e.dataset.seq)`)
-	if strings.Join(seqs, ",") != "8,7,6,5,4,3,2,1" {
-		t.Errorf("rows have seqs %v, want 8 to 1 (no gap, no duplicate)", seqs)
+	if strings.Join(seqs, ",") != "10,9,8,7,6,5,4,3,2,1" {
+		t.Errorf("rows have seqs %v, want 10 to 1 (no gap, no duplicate)", seqs)
 	}
 
 	// 410: the page was away longer than the retention.
@@ -156,14 +167,14 @@ func TestBrowserFakeAPI(t *testing.T) {
 	for range 3 {
 		f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": "x=1"}, nil)
 	}
-	f.trim(11) // 1..10 are gone; the page has 8
+	f.trim(13) // 1..12 are gone; the page has 10
 	before = len(f.streamRequests())
 	f.refuse(false)
 	b.WaitFor("the notice of missed events", `!document.getElementById('notice').hidden && document.getElementById('notice-text').textContent.includes('Events were missed')`, 10*time.Second)
 	b.WaitFor("live again", jsLive, 10*time.Second)
 	reqs := f.streamRequests()[before:]
-	if len(reqs) < 2 || reqs[len(reqs)-1].LastEventID != f.cursor(11) {
-		t.Errorf("requests after the 410 %+v, want the last from the state's cursor %s", reqs, f.cursor(11))
+	if len(reqs) < 2 || reqs[len(reqs)-1].LastEventID != f.cursor(13) {
+		t.Errorf("requests after the 410 %+v, want the last from the state's cursor %s", reqs, f.cursor(13))
 	}
 	if n := browsertest.Eval[int](b, `document.querySelectorAll('#event-list li.gap').length`); n != 1 {
 		t.Errorf("%d gap markers in the list after a 410, want 1", n)
@@ -176,7 +187,7 @@ func TestBrowserFakeAPI(t *testing.T) {
 	for i := range MaxEvents + 20 {
 		f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": fmt.Sprintf("n=%d", i)}, nil)
 	}
-	newest := fmt.Sprint(11 + MaxEvents + 20)
+	newest := fmt.Sprint(13 + MaxEvents + 20)
 	b.WaitFor("the list capped", fmt.Sprintf(`%s && document.querySelector('#event-list li.ev').dataset.seq === %s`, jsRowsAre(MaxEvents), js(newest)), 15*time.Second)
 
 	// A new page shows the recent events, the last 100 of each node.

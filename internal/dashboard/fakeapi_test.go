@@ -27,19 +27,20 @@ type fakeAPI struct {
 	t   *testing.T
 	srv *httptest.Server
 
-	mu       sync.Mutex
-	node     string
-	epoch    string
-	state    api.State
-	status   api.Status
-	events   []api.Event // seq i+1 at index i
-	oldest   uint64      // lowest seq still held
-	changed  chan struct{}
-	conns    map[*fakeConn]bool
-	streams  []streamReq // every stream request, in order
-	token    string      // when set, the API wants the cookie a POST v1/login with it sets
-	refusing bool        // streams answer 503 (a daemon that is down)
-	stateGot int         // v1/state requests
+	mu        sync.Mutex
+	node      string
+	epoch     string
+	state     api.State
+	status    api.Status
+	events    []api.Event // seq i+1 at index i
+	oldest    uint64      // lowest seq still held
+	changed   chan struct{}
+	conns     map[*fakeConn]bool
+	streams   []streamReq // every stream request, in order
+	token     string      // when set, the API wants the cookie a POST v1/login with it sets
+	refusing  bool        // streams answer 503 (a daemon that is down)
+	statusErr string      // when set, v1/status answers 500 with it
+	stateGot  int         // v1/state requests
 }
 
 type fakeConn struct{ done chan struct{} }
@@ -75,7 +76,12 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		f.mu.Lock()
 		st := f.status
 		st.Journal.LastSeq = uint64(len(f.events))
+		fail := f.statusErr
 		f.mu.Unlock()
+		if fail != "" {
+			writeTestJSON(w, 500, map[string]string{"error": fail, "hint": "look at the daemon's log"})
+			return
+		}
 		writeTestJSON(w, 200, st)
 	}))
 	mux.HandleFunc("GET /v1/events/stream", f.auth(f.serveStream))
@@ -156,6 +162,13 @@ func (f *fakeAPI) trim(oldest uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.oldest = oldest
+}
+
+// failStatus makes v1/status answer 500 with msg ("" stops it).
+func (f *fakeAPI) failStatus(msg string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.statusErr = msg
 }
 
 // refuse makes stream requests fail (503) while on.

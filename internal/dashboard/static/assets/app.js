@@ -434,10 +434,25 @@
     const vols = (s.volumes || []).map((v) => renderVolume(v, bricks));
     $('volumes').replaceChildren(...(vols.length ? vols : [h('p', {class: 'empty'}, s.glusterd === 'running' ? 'no volumes' : 'no volumes known')]));
     reEvents();
+    healthTitle();
   }
 
   // selfName is this node's name: glusterd calls itself "localhost", so
   // the name its peers or its bricks use, when there is one.
+  // healthTitle puts what is wrong in the tab's title, so a tab in the
+  // background still tells.
+  function healthTitle() {
+    const n = (sel) => document.querySelectorAll(sel).length;
+    const bad = [
+      [n('#volumes .volume.health-down'), 'volume down', 'volumes down'],
+      [n('#volumes .volume.health-degraded'), 'volume degraded', 'volumes degraded'],
+      [n('#volumes .brick.health-down'), 'brick down', 'bricks down'],
+      [n('#peers .peer.health-down'), 'peer disconnected', 'peers disconnected'],
+    ].filter(([c]) => c > 0).map(([c, one, many]) => `${c} ${c === 1 ? one : many}`);
+    const self = app.state && (app.state.peers || []).find((p) => p.self);
+    document.title = (bad.length ? '⚠ ' + bad.join(', ') + ' — ' : '') + 'Gluster eventing' + (self ? ' · ' + selfName(self) : '');
+  }
+
   function selfName(p) {
     const names = (p.hostnames || []).filter((n) => n && n !== 'localhost');
     if (names.length) return names[0];
@@ -469,11 +484,29 @@
       }))));
   }
 
+  // apiProblem shows (or, with err null, clears) what went wrong reading
+  // one part of the API, with the daemon's hint.
+  const problems = new Map();
+  function apiProblem(what, err) {
+    if (err && err.status === 401) return;
+    if (err) problems.set(what, `Cannot read ${what}: ${err.message}${err.hint ? ' — hint: ' + err.hint : ''}`);
+    else problems.delete(what);
+    const el = $('api-error');
+    el.textContent = [...problems.values()].join(' · ');
+    el.hidden = problems.size === 0;
+  }
+
   const stateJob = new Coalescer(async () => {
-    const res = await api('v1/state');
-    const s = await res.json();
-    s.cursor = s.cursor || res.headers.get('X-Gluster-Eventing-Cursor') || '';
-    renderState(s);
+    try {
+      const res = await api('v1/state');
+      const s = await res.json();
+      s.cursor = s.cursor || res.headers.get('X-Gluster-Eventing-Cursor') || '';
+      renderState(s);
+      apiProblem('the cluster state', null);
+    } catch (e) {
+      apiProblem('the cluster state', e);
+      throw e;
+    }
   }, STATE_DELAY);
 
   // ---- status: webhooks and counters
@@ -541,8 +574,14 @@
   }
 
   const statusJob = new Coalescer(async () => {
-    const res = await api('v1/status');
-    renderStatus(await res.json());
+    try {
+      const res = await api('v1/status');
+      renderStatus(await res.json());
+      apiProblem('the daemon status', null);
+    } catch (e) {
+      apiProblem('the daemon status', e);
+      throw e;
+    }
   }, STATUS_DELAY);
 
   // ---- events
