@@ -35,6 +35,7 @@ type CLI struct {
 	Reload  ReloadCmd  `cmd:"" help:"Reload the daemon of every node (--local: this node's); returns when applied." group:"Daemon"`
 	Status  StatusCmd  `cmd:"" help:"Show every node's daemon, config generation and webhook health (--local: this node's in detail)." group:"Daemon"`
 	State   StateCmd   `cmd:"" help:"Show the cluster's peers, volumes (with health) and bricks as this node's daemon knows them." group:"Daemon"`
+	Events  EventsCmd  `cmd:"" help:"Print the cluster's events, since a position or a time, and with --follow as they arrive." group:"Daemon"`
 
 	WebhookAdd  WebhookAddCmd  `cmd:"" help:"Add a webhook, on every node." group:"Webhooks"`
 	WebhookMod  WebhookModCmd  `cmd:"" help:"Change a webhook's settings, on every node." group:"Webhooks"`
@@ -60,6 +61,6 @@ type CLI struct {
 	Disabled DisabledCmd `cmd:"" help:"List the disabled event keys and the events they name." group:"Config"`
 
 	Emit    EmitCmd    `cmd:"" help:"Send a Gluster event datagram to the local daemon." group:"Tools"`
-	Listen  ListenCmd  `cmd:"" help:"Print the event datagrams arriving on a UDP address (no daemon needed)." group:"Tools"`
+	Listen  ListenCmd  `cmd:"" help:"Receive webhook deliveries and print each event, verifying them (--register: as a webhook of the cluster while it runs; --udp: print raw datagrams)." group:"Tools"`
 	Version VersionCmd `cmd:"" help:"Print the version." group:"Tools"`
 }

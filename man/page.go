@@ -186,6 +186,10 @@ func Pages() []Page {
 			"gluster-eventing emit VOLUME_START name=gv0 && gluster-eventing status --local"},
 		{"See every node's daemon, config generation and webhooks, and whether the nodes' configs agree:",
 			"gluster-eventing status"},
+		{"Follow the brick events of every node, warnings and worse, starting with the last 10:",
+			"gluster-eventing events -f --category brick --severity warning"},
+		{"Print the volume events of the last hour as JSON lines, and resume later after the last one printed:",
+			"gluster-eventing events --since 1h --type 'VOLUME_*' --json; gluster-eventing events --since CURSOR"},
 	}
 	daemon.SeeAlso = seeAlso(daemon.Name, "systemd.service(5)", "systemd.socket(5)", "sd_notify(3)", "busctl(1)")
 
@@ -224,8 +228,12 @@ func Pages() []Page {
 	tools := family(GroupTools, "send, watch and identify Gluster events without the cluster",
 		[]string{pTools})
 	tools.Examples = []Example{
+		{"Print every event the cluster delivers, as a webhook of every node while it runs, verifying each signature:",
+			"gluster-eventing listen --register"},
+		{"Receive a webhook added with a JWT secret (webhook-add --format legacy --secret-file jwt.txt http://HOST:9000/listen):",
+			"gluster-eventing listen :9000 --jwt-secret-file jwt.txt"},
 		{"Watch the datagrams arriving on a port, without a daemon:",
-			"gluster-eventing listen --addr 127.0.0.1:55556"},
+			"gluster-eventing listen --udp 127.0.0.1:55556"},
 	}
 
 	return []Page{
@@ -257,8 +265,8 @@ func Pages() []Page {
 					"gluster-eventing status"},
 				{"Add a webhook, on every node of the cluster, that gets Gluster's legacy JSON body:",
 					"gluster-eventing webhook-add --format legacy https://alerts.example.com/gluster"},
-				{"Watch the datagrams arriving on a port, without a daemon:",
-					"gluster-eventing listen --addr 127.0.0.1:55556"},
+				{"Follow the events of every node as they arrive:",
+					"gluster-eventing events --follow"},
 			},
 			SeeAlso: seeAlso("gluster-eventing", "glustereventsd(8)", "systemd.service(5)", "sd_notify(3)", "busctl(1)"),
 		}},
