@@ -221,6 +221,7 @@ type Table struct {
 	failures      int // reconciliations failed in a row
 
 	refreshc chan chan error
+	remote   chan remoteBatch // ApplyRemote's events, applied by the loop
 	cancel   context.CancelFunc
 	done     chan struct{}
 }
@@ -245,7 +246,7 @@ func New(opts Options) (*Table, error) {
 		g: opts.Gluster, j: opts.Journal, pid: opts.GlusterdPID, log: opts.Logger, now: opts.Now, interval: opts.Interval,
 		peers: map[string]Peer{}, vols: map[string]Volume{}, bricks: map[string]Brick{},
 		glusterd: GlusterdUnknown, status: "glusterd not asked yet",
-		subs: map[*subscriber]struct{}{}, refreshc: make(chan chan error),
+		subs: map[*subscriber]struct{}{}, refreshc: make(chan chan error), remote: make(chan remoteBatch),
 		touchedVols: map[string]bool{}, touchedBricks: map[string]bool{}, touchedPeers: map[string]bool{},
 	}
 	if t.log == nil {
@@ -484,6 +485,8 @@ func (t *Table) loop(ctx context.Context, first chan struct{}) {
 			}
 		case <-wake:
 			t.catchUp(ctx)
+		case b := <-t.remote:
+			t.applyRemote(b)
 		case reply := <-t.refreshc:
 			t.catchUp(ctx)
 			reply <- t.reconcile(ctx)
