@@ -46,6 +46,12 @@ type CLI struct {
 	WebhookDeadLetters WebhookDeadLettersCmd `cmd:"" name:"webhook-dead-letters" help:"List the events a webhook gave up on, on this node." group:"Webhooks"`
 	WebhookReplay      WebhookReplayCmd      `cmd:"" help:"Send a webhook's events again, from a seq or time or its dead letters, on this node." group:"Webhooks"`
 
+	NotifierAdd  NotifierAddCmd  `cmd:"" help:"Add a notifier (a command to run, ...) that gets events like a webhook, on every node." group:"Webhooks"`
+	NotifierMod  NotifierModCmd  `cmd:"" help:"Change a notifier's settings, on every node." group:"Webhooks"`
+	NotifierDel  NotifierDelCmd  `cmd:"" help:"Delete a notifier, on every node." group:"Webhooks"`
+	NotifierList NotifierListCmd `cmd:"" help:"List notifiers (secrets redacted) and their delivery health on this node." group:"Webhooks"`
+	NotifierTest NotifierTestCmd `cmd:"" help:"Send a test event through a notifier from every node and report the result." group:"Webhooks"`
+
 	ChannelAdd  ChannelAddCmd  `cmd:"" help:"Define a channel (a named filter for webhooks, notifiers and streams), on every node." group:"Webhooks"`
 	ChannelDel  ChannelDelCmd  `cmd:"" help:"Delete a channel, on every node." group:"Webhooks"`
 	ChannelList ChannelListCmd `cmd:"" help:"List the channels, their filters and what uses them." group:"Webhooks"`

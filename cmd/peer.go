@@ -40,6 +40,7 @@ type PeerCLI struct {
 	NodeStop          PeerStopCmd          `cmd:"" name:"node-stop" help:"Stop this node's daemon."`
 	NodeRestart       PeerRestartCmd       `cmd:"" name:"node-restart" help:"Restart this node's daemon."`
 	NodeWebhookTest   PeerWebhookTestCmd   `cmd:"" name:"node-webhook-test" help:"Send a test event from this node."`
+	NodeNotifierTest  PeerNotifierTestCmd  `cmd:"" name:"node-notifier-test" help:"Send a test event through a configured notifier from this node."`
 	NodeConfig        PeerConfigCmd        `cmd:"" name:"node-config" help:"This node's cluster config version, and with 'content' the config itself, in chunks."`
 	NodePrepare       PeerPrepareCmd       `cmd:"" name:"node-prepare" help:"Create <glusterd workdir>/events if it is missing."`
 	NodeInstallConfig PeerInstallConfigCmd `cmd:"" name:"node-install-config" help:"Check and install the staged cluster config, then reload the daemon."`
@@ -47,7 +48,8 @@ type PeerCLI struct {
 
 // peerActions are the commands of PeerCLI, for the unknown-action error.
 var peerActions = []string{cluster.ActionStatus, cluster.ActionReload, cluster.ActionStart, cluster.ActionStop,
-	cluster.ActionRestart, cluster.ActionWebhookTest, cluster.ActionConfig, cluster.ActionPrepare, cluster.ActionInstallConfig}
+	cluster.ActionRestart, cluster.ActionWebhookTest, cluster.ActionConfig, cluster.ActionPrepare, cluster.ActionInstallConfig,
+	cluster.ActionNotifierTest}
 
 // peerEnv is what the peer actions get by kong binding.
 type peerEnv struct {

@@ -107,6 +107,7 @@ func printStatus(env *Env, st *api.Status, volumes string) {
 	fmt.Fprintln(env.Stdout)
 	if len(st.Webhooks) == 0 {
 		fmt.Fprintln(env.Stdout, "Webhooks: none")
+		printNotifiers(env, st)
 		return
 	}
 	w = tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
@@ -118,6 +119,7 @@ func printStatus(env *Env, st *api.Status, volumes string) {
 	}
 	w.Flush()
 	warnFailing(env.Stderr, env.Prog, "", st.Webhooks)
+	printNotifiers(env, st)
 }
 
 func parens(s string) string {

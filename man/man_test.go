@@ -304,7 +304,7 @@ func TestTOMLPageKeys(t *testing.T) {
 	documented := map[string]bool{}
 	prefix := ""
 	lines := strings.Split(readPage5(t), "\n")
-	table := regexp.MustCompile(`^\.SS "\[\[?([a-z_]+)(?:\.NAME)?\]\]?"`)
+	table := regexp.MustCompile(`^\.SS "\[\[?([a-z_]+(?:\.[a-z_]+)*)(?:\.NAME)?\]\]?"`)
 	key := regexp.MustCompile(`^\\fB([a-z_-]+)\\fR`)
 	for i, line := range lines {
 		switch {
@@ -381,8 +381,8 @@ func tomlKeys(t reflect.Type, prefix string, out map[string]bool) {
 			continue
 		}
 		ft := f.Type
-		if (ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map) && ft.Elem().Kind() == reflect.Struct {
-			ft = ft.Elem() // [[table]], [table.NAME]
+		if (ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map || ft.Kind() == reflect.Pointer) && ft.Elem().Kind() == reflect.Struct {
+			ft = ft.Elem() // [[table]], [table.NAME], a [table.kind] sub-table
 		}
 		if ft.Kind() == reflect.Struct && ft.NumField() > 0 && ft.PkgPath() == t.PkgPath() {
 			tomlKeys(ft, prefix+name+".", out)

@@ -194,7 +194,7 @@ func Pages() []Page {
 	daemon.SeeAlso = seeAlso(daemon.Name, "systemd.service(5)", "systemd.socket(5)", "sd_notify(3)", "busctl(1)")
 
 	webhooks := family(GroupWebhooks, "manage the webhooks of the Gluster eventing daemon",
-		[]string{pWebhooks, pSecrets, pFilters, pCluster})
+		[]string{pWebhooks, pSecrets, pFilters, pNotifiers, pCluster})
 	webhooks.Examples = []Example{
 		{"Add a webhook, on every node of the cluster, that gets Gluster's legacy JSON body:",
 			"gluster-eventing webhook-add --format legacy https://alerts.example.com/gluster"},
@@ -210,6 +210,8 @@ func Pages() []Page {
 			"gluster-eventing webhook-add https://pager.example.com/gluster --filter 'category:brick category:quorum severity:warning'"},
 		{"Define that once as a channel, and have a second webhook use it:",
 			"gluster-eventing channel-add alerts 'category:brick category:quorum severity:warning' && gluster-eventing webhook-mod 3f2a9c01d4e5b6a7 --channel alerts"},
+		{"Run a command for every critical event, the event as JSON on its standard input, and check it works on every node:",
+			"gluster-eventing notifier-add exec --name pager --filter severity:critical -- /usr/local/bin/page-oncall && gluster-eventing notifier-test pager"},
 	}
 
 	config := family(GroupConfig, "configure the Gluster eventing daemon across the cluster",

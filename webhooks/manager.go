@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/config"
-	"github.com/gluster/gluster-eventing/internal/evrec"
 )
 
 // Options configure a Manager.
@@ -296,21 +295,8 @@ const testEvent = "TEST"
 func testMessage(format, nodeID string, now time.Time) *message {
 	m := &message{event: testEvent, ts: now.Unix()}
 	if format == config.FormatStandard {
-		const epoch = "test"
-		m.id = evrec.ID(nodeID, epoch, uint64(now.UnixNano()))
-		b := &StandardBody{
-			ID:        m.id,
-			Type:      "gluster.test",
-			Timestamp: now.UTC(),
-			Epoch:     epoch,
-			Node:      nodeID,
-			Data:      map[string]string{},
-			Event:     testEvent,
-			TS:        m.ts,
-			Severity:  "info",
-			Category:  "test",
-			Scope:     "user",
-		}
+		b := testBody(nodeID, now)
+		m.id = b.ID
 		m.body, _ = AppendStandardBody(nil, b) // cannot fail: strings and numbers
 		return m
 	}

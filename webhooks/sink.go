@@ -180,9 +180,11 @@ func testBody(nodeID string, at time.Time) *StandardBody {
 		Epoch:     epoch,
 		Node:      nodeID,
 		Data:      map[string]string{},
+		Fields:    map[string]any{},
 		Event:     testEvent,
 		TS:        at.Unix(),
 		Severity:  "info",
 		Category:  "test",
+		Scope:     "user",
 	}
 }

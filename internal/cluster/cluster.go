@@ -71,6 +71,7 @@ const (
 	ActionStop          = "node-stop"
 	ActionRestart       = "node-restart"
 	ActionWebhookTest   = "node-webhook-test"
+	ActionNotifierTest  = "node-notifier-test"
 	ActionConfig        = "node-config"
 	ActionPrepare       = "node-prepare"
 	ActionInstallConfig = "node-install-config"
