@@ -44,6 +44,7 @@ func (d *Daemon) status() api.Status {
 		snap := d.table.Snapshot()
 		s.State = &snap
 	}
+	s.Forwarding = d.fwd.status()
 	s.Notifiers = notifierHealth(d.hooks.NotifierHealth())
 	for _, r := range gfevent.Reasons() {
 		s.Intake.Rejected[r.String()] = c.Rejected[r].Load()

@@ -63,6 +63,7 @@ type Daemon struct {
 	peers    *peerAddrs
 	sync     *configSync
 	table    *state.Table
+	fwd      *forwarding // node-to-node event forwarding
 
 	// events is the event log the event API reads (this node's journal,
 	// or the cluster's with forwarding); hub fans it out to the streams.
@@ -192,6 +193,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 
 	d.events = eventlog.Local(j, d.nodeID)
+	if err := d.startForward(runCtx, node, cluster); err != nil {
+		d.stopHooks()
+		return err
+	}
+	defer d.fwd.stop() // after the state table stops, before the journal closes
 	if err := d.startState(runCtx); err != nil {
 		d.stopHooks()
 		return err
@@ -416,6 +422,7 @@ func (d *Daemon) reloadLocked() error {
 		d.log.Warn("reload cancelled notifier attempts still in flight; they will be retried", "err", err)
 	}
 	d.level.Set(parseLevel(node.LogLevel, cluster.LogLevel))
+	d.fwd.apply(d.runCtx, cluster)
 	if d.evlog != nil {
 		d.evlog.disabled.Store(cluster.DisableEventsLog)
 	}
@@ -443,6 +450,8 @@ func restartNeeded(old, cur *config.Node) string {
 		return "events_log"
 	case old.ReceiveBuffer != cur.ReceiveBuffer:
 		return "receive_buffer"
+	case old.PeerListen != cur.PeerListen:
+		return "peer_listen"
 	case old.HTTP != cur.HTTP:
 		return "http"
 	}

@@ -31,6 +31,9 @@ type Status struct {
 	// State is the daemon's picture of the cluster (GET /v1/state), nil
 	// from a daemon without a state table.
 	State *State `json:"state,omitempty"`
+	// Forwarding is node-to-node event forwarding (nil from a daemon
+	// without it).
+	Forwarding *ForwardStatus `json:"forwarding,omitempty"`
 }
 
 // IntakeStatus counts datagrams since start.
