@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of gluster-eventing and Gluster's glustereventsd,
 # one run, numbers printed with ratios (a report, no pass/fail). As root:
-#   bash scripts/bench.sh                 # full run, about 5-6 minutes
+#   bash scripts/bench.sh                 # full run, about 6-7 minutes
 #   bash scripts/bench.sh -quick          # smoke run, about a minute
 #   bash scripts/bench.sh -json out.json  # also write the results
 #   bash scripts/bench.sh -h              # every flag (counts, durations, -only, -repeat)

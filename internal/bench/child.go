@@ -35,6 +35,7 @@ type spec struct {
 	Webhooks    int           `json:"webhooks"`
 	MaxInFlight int           `json:"max_in_flight"` // ours only
 	Bus         bool          `json:"bus"`           // ours only: export on a private bus with a listener
+	Filter      bool          `json:"filter"`        // ours only: each webhook filtered to its share (filter scenario)
 	Quiet       time.Duration `json:"quiet"`         // delivery stopped: quiet this long (0: never)
 	Deadline    time.Duration `json:"deadline"`      // after the last send
 	Ceiling     float64       `json:"ceiling"`       // receiver ceiling to compare throughput with
@@ -105,6 +106,9 @@ func runChild(sp spec, res *result) error {
 	if sp.Scenario == "ceiling" {
 		return runCeiling(sp, base, res)
 	}
+	if sp.Scenario == "filter" {
+		return runFilter(sb, sp, base, res)
+	}
 
 	nHooks := max(1, sp.Webhooks)
 	total := sp.N
@@ -143,7 +147,7 @@ func runChild(sp spec, res *result) error {
 			defer bus.stop()
 			defer func() { res.add("D-Bus Event signals received", "", float64(bus.events.Load())) }()
 		}
-		d, err = startOurs(sb, sp.Bin, urls, max(1, sp.MaxInFlight), bus)
+		d, err = startOurs(sb, sp.Bin, urls, max(1, sp.MaxInFlight), bus, nil)
 	case "stock":
 		d, err = startStock(sb, urls)
 	default:

@@ -102,12 +102,16 @@ func hookURLs(n int) []string {
 }
 
 // startOurs runs "gluster-eventing daemon" with a node config in the
-// sandbox and a cluster config holding the webhooks.
-func startOurs(sb *sandbox, bin string, urls []string, maxInFlight int, bus *privateBus) (*daemonProc, error) {
+// sandbox and a cluster config holding the webhooks; filters, if not nil,
+// are their filter expressions.
+func startOurs(sb *sandbox, bin string, urls []string, maxInFlight int, bus *privateBus, filters []string) (*daemonProc, error) {
 	var cluster strings.Builder
 	cluster.WriteString("version = 1\n")
-	for _, u := range urls {
+	for i, u := range urls {
 		fmt.Fprintf(&cluster, "\n[[webhook]]\nurl = %q\nformat = \"legacy\"\nmax_in_flight = %d\n", u, maxInFlight)
+		if i < len(filters) {
+			fmt.Fprintf(&cluster, "filter = %q\n", filters[i])
+		}
 	}
 	clusterPath := sb.path("cluster.toml")
 	if err := os.WriteFile(clusterPath, []byte(cluster.String()), 0o600); err != nil {

@@ -45,7 +45,7 @@ const (
 	stock = "stock"
 )
 
-var scenarioOrder = []string{"ceiling", "burst", "sustained", "latency", "fanout", "backlog", "dbus"}
+var scenarioOrder = []string{"ceiling", "burst", "sustained", "latency", "fanout", "backlog", "dbus", "filter"}
 
 type options struct {
 	Bin               string        `json:"bin"`
@@ -69,6 +69,9 @@ type options struct {
 	BacklogN          int           `json:"backlog_n"`
 	BacklogDrain      time.Duration `json:"backlog_drain"`
 	BacklogInFlight   int           `json:"backlog_max_in_flight"`
+	FilterDur         time.Duration `json:"filter_duration"`
+	FilterRate        int           `json:"filter_rate"`
+	FilterHooks       int           `json:"filter_webhooks"`
 	JSON              string        `json:"-"`
 	Verbose           bool          `json:"-"`
 }
@@ -98,6 +101,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.BacklogN, "backlog-n", 1_000_000, "backlog: events sent while the webhook is down")
 	fs.DurationVar(&o.BacklogDrain, "backlog-drain", 30*time.Second, "backlog: how long to watch the drain once the receiver is up")
 	fs.IntVar(&o.BacklogInFlight, "backlog-max-in-flight", 4, "backlog: max_in_flight of the webhook")
+	fs.DurationVar(&o.FilterDur, "filter-duration", 10*time.Second, "filter: sending time")
+	fs.IntVar(&o.FilterRate, "filter-rate", 10_000, "filter: events/s")
+	fs.IntVar(&o.FilterHooks, "filter-webhooks", 20, "filter: webhooks (a divisor of 100), each filtered to its share")
 	fs.StringVar(&o.JSON, "json", "", "also write the results to this JSON file")
 	fs.BoolVar(&o.Verbose, "v", false, "show the children's diagnostics")
 	if err := fs.Parse(args); err != nil {
@@ -113,7 +119,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 			"ceiling-duration": "1s", "n": "10000", "quiet": "2s", "burst-deadline": "5s",
 			"sustained-duration": "3s", "sustained-deadline": "3s",
 			"latency-duration": "3s", "fanout-duration": "3s", "paced-deadline": "3s",
-			"backlog-n": "50000", "backlog-drain": "5s",
+			"backlog-n": "50000", "backlog-drain": "5s", "filter-duration": "3s",
 		}
 		for name, v := range quick {
 			if !set[name] {
@@ -399,6 +405,15 @@ func parentMain(args []string, stdout, stderr io.Writer) int {
 		for _, withBus := range []bool{true, false} {
 			each("dbus", busVariant(withBus), []string{ours}, func(string) spec {
 				return spec{Rate: o.LatencyRate, Duration: o.LatencyDur, Quiet: o.Quiet, Deadline: o.PacedDeadline, Bus: withBus}
+			})
+		}
+	}
+
+	if o.want("filter") && o.wantDaemon(ours) {
+		for _, filtered := range []bool{true, false} {
+			variant := map[bool]string{true: filterFiltered, false: filterUnfiltered}[filtered]
+			each("filter", variant, []string{ours}, func(string) spec {
+				return spec{Rate: o.FilterRate, Duration: o.FilterDur, Webhooks: o.FilterHooks, Quiet: o.Quiet, Deadline: o.PacedDeadline, Filter: filtered}
 			})
 		}
 	}

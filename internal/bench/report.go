@@ -156,6 +156,10 @@ func (b *bench) tables(ceil1, ceil4 float64) []table {
 		})
 	}
 
+	if o.want("filter") && o.wantDaemon(ours) {
+		ts = append(ts, b.filterTable())
+	}
+
 	// Memory and CPU, gathered from the scenarios.
 	mem := table{Title: "memory and CPU (the daemon's process tree: glustereventsd is two processes)"}
 	add := func(scenario, oursVariant, label string) {
