@@ -27,7 +27,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "apt packages"
 # prometheus is there for promtool, which checks the /metrics output.
-pkgs=(glusterfs-server dbus-daemon dbus-bin libglib2.0-bin iproute2 util-linux procps mandoc man-db python3-requests python3-jwt systemd curl prometheus lintian rpmlint rpm snmptrapd snmp smitools python3-aiosmtpd chromium)
+pkgs=(glusterfs-server dbus-daemon dbus-bin libglib2.0-bin iproute2 util-linux procps mandoc man-db python3-requests python3-jwt systemd curl prometheus lintian rpmlint rpm snmptrapd snmp smitools python3-aiosmtpd chromium firefox-esr)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,6 +15,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -173,17 +174,45 @@ func (b *Browser) Navigate(url string) {
 	b.Do("navigating to "+url, chromedp.Navigate(url))
 }
 
+// Page is a tab of either browser (a *Browser of Chromium or a
+// *Firefox), for a test that runs the same steps in both.
+type Page interface {
+	// Navigate loads a URL and waits for the document to load.
+	Navigate(url string)
+	// WaitFor polls a JavaScript predicate until it holds, failing the
+	// test after timeout; it returns how long the wait took.
+	WaitFor(what, expr string, timeout time.Duration) time.Duration
+	// EvalJSON is a JavaScript expression's value as JSON.
+	EvalJSON(expr string) ([]byte, error)
+	// Screenshot saves what the window shows as an artifact.
+	Screenshot(name string) string
+	// Problems are the page's uncaught exceptions (and CSP refusals,
+	// where the browser reports them).
+	Problems() []string
+
+	fail(format string, args ...any)
+}
+
 // Eval evaluates a JavaScript expression in the page and decodes its value
-// into T, failing the test on an exception.
-func Eval[T any](b *Browser, expr string) T {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+// (JSON) into T, failing the test on an exception.
+func Eval[T any](p Page, expr string) T {
+	var v T
+	b, err := p.EvalJSON(expr)
+	if err == nil {
+		err = json.Unmarshal(b, &v)
+	}
 	if err != nil {
-		b.fail("evaluating %s: %v", expr, err)
+		p.fail("evaluating %s: %v", expr, err)
 	}
 	return v
+}
+
+// EvalJSON evaluates a JavaScript expression in the page (awaiting a
+// promise) and returns its value as JSON.
+func (b *Browser) EvalJSON(expr string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
 }
 
 // WaitFor polls the JavaScript predicate expr in the page (on every

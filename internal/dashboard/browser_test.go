@@ -34,11 +34,11 @@ func jsHealth(attr, id string) string {
 func jsRowsAre(n int) string { return fmt.Sprintf("%s === %d", jsRows, n) }
 
 // rowNames are the event names of the list's rows, newest first.
-func rowNames(b *browsertest.Browser) []string {
+func rowNames(b browsertest.Page) []string {
 	return browsertest.Eval[[]string](b, `[...document.querySelectorAll('#event-list li.ev')].map(e => e.dataset.event)`)
 }
 
-func noProblems(t *testing.T, b *browsertest.Browser) {
+func noProblems(t *testing.T, b browsertest.Page) {
 	t.Helper()
 	if p := b.Problems(); len(p) > 0 {
 		t.Errorf("the page had %d problems:\n%s", len(p), strings.Join(p, "\n"))
@@ -46,16 +46,30 @@ func noProblems(t *testing.T, b *browsertest.Browser) {
 }
 
 // TestBrowserFakeAPI runs the dashboard in headless Chromium against a
-// fake of the daemon's API: the tables and the list follow the stream, a
-// brick that goes down turns red with no reload, filters reconnect the
-// stream with the filter's query while the tables keep following every
-// event, a bad filter shows the daemon's error, a dropped stream resumes
-// from its last id with no gap and no duplicate, a 410 shows a notice and
-// goes on from the current state, the list keeps MaxEvents rows, a new
-// page starts with the recent events, and the page fits a phone's screen.
+// fake of the daemon's API (fakeScenario), and then checks that the page
+// fits a phone's screen.
 func TestBrowserFakeAPI(t *testing.T) {
 	f := newFakeAPI(t)
 	b := browsertest.Start(t, browsertest.Options{})
+	fakeScenario(t, b, f)
+
+	// A phone: one column, nothing wider than the screen.
+	b.Viewport(390, 844, true)
+	b.WaitFor("the phone layout", `document.documentElement.scrollWidth <= window.innerWidth && getComputedStyle(document.querySelector('main')).gridTemplateColumns.split(' ').length === 1`, 5*time.Second)
+	b.Screenshot("phone")
+	noProblems(t, b)
+}
+
+// fakeScenario is what TestBrowserFakeAPI and TestFirefoxFakeAPI check,
+// in either browser: the tables and the list follow the stream, a brick
+// that goes down turns red with no reload (and the title says so), an API
+// error shows with its hint, filters reconnect the stream with the
+// filter's query while the tables keep following every event, a bad
+// filter shows the daemon's error, a dropped stream resumes from its last
+// id with no gap and no duplicate, a 410 shows a notice and a gap marker
+// and goes on from the current state, the list keeps MaxEvents rows, and
+// a new page starts with the recent events.
+func fakeScenario(t *testing.T, b browsertest.Page, f *fakeAPI) {
 	b.Navigate(f.URL())
 	b.WaitFor("the stream live", jsLive, 15*time.Second)
 	b2 := "7d00aa12-0000-4000-8000-000000000002:/bricks/gv0/b2"
@@ -110,7 +124,7 @@ func TestBrowserFakeAPI(t *testing.T) {
 	// shows only matching events, while an unfiltered stream keeps the
 	// tables current.
 	before := len(f.streamRequests())
-	b.Do("filtering", chromedp.SetValue(chromedp.CSS(`#filters input[name="type"]`), "VOLUME_*"), chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
+	setFilter(b, "type", "VOLUME_*")
 	b.WaitFor("the list started over with the matching recent events", jsRowsAre(3)+` && `+jsFirstName+` === 'VOLUME_SET' && `+jsLive, 10*time.Second)
 	if loc := browsertest.Eval[string](b, `location.search`); loc != "?type=VOLUME_*" && loc != "?type=VOLUME_%2A" {
 		t.Errorf("location.search = %q, want the filter", loc)
@@ -132,12 +146,12 @@ func TestBrowserFakeAPI(t *testing.T) {
 	b.WaitFor("only the volume events listed, the brick back up", jsRowsAre(4)+` && `+jsFirstName+` === 'VOLUME_STOP' && `+jsHealth("data-brick-id", b2)+` === 'ok'`, 5*time.Second)
 
 	// A filter the daemon refuses: its error and hint, no retrying.
-	b.Do("a bad filter", chromedp.SetValue(chromedp.CSS(`#filters input[name="type"]`), "nonsense"), chromedp.Click(chromedp.CSS(`#filters button[type="submit"]`)))
+	setFilter(b, "type", "nonsense")
 	b.WaitFor("the filter's error", `!document.getElementById('filter-error').hidden && document.getElementById('filter-error').textContent.includes('unknown event name nonsense — hint: names look like')`, 5*time.Second)
 	if got := browsertest.Eval[string](b, `document.getElementById('conn').dataset.state`); got != "failed" {
 		t.Errorf("connection state %q after a refused filter, want failed", got)
 	}
-	b.Do("clearing the filter", chromedp.Click(chromedp.CSS(`#filters-clear`)))
+	click(b, "#filters-clear")
 	b.WaitFor("unfiltered and live", jsLive+` && location.search === '' && document.getElementById('filter-error').hidden`, 10*time.Second)
 	waitFor(t, 5*time.Second, "one stream", func() bool { return f.openStreams() == 1 })
 
@@ -180,7 +194,7 @@ func TestBrowserFakeAPI(t *testing.T) {
 		t.Errorf("%d gap markers in the list after a 410, want 1", n)
 	}
 	b.Screenshot("notice-after-410")
-	b.Do("dismissing the notice", chromedp.Click(chromedp.CSS(`#notice-close`)))
+	click(b, "#notice-close")
 	b.WaitFor("the notice gone", `document.getElementById('notice').hidden`, 5*time.Second)
 
 	// The list keeps the newest MaxEvents rows.
@@ -194,11 +208,6 @@ func TestBrowserFakeAPI(t *testing.T) {
 	b.Navigate(f.URL())
 	b.WaitFor("the recent events", jsLive+` && `+jsRowsAre(100)+fmt.Sprintf(` && document.querySelector('#event-list li.ev').dataset.seq === %s`, js(newest)), 10*time.Second)
 
-	// A phone: one column, nothing wider than the screen.
-	b.Viewport(390, 844, true)
-	b.WaitFor("the phone layout", `document.documentElement.scrollWidth <= window.innerWidth && getComputedStyle(document.querySelector('main')).gridTemplateColumns.split(' ').length === 1`, 5*time.Second)
-	b.Screenshot("phone")
-	noProblems(t, b)
 }
 
 // TestBrowserLogin: an API that answers 401 gets the token form; a wrong
@@ -223,6 +232,27 @@ func TestBrowserLogin(t *testing.T) {
 		t.Errorf("the token stays in the form: %q", got)
 	}
 	noProblems(t, b)
+}
+
+// setFilter types value into the filter form's field and submits it, as
+// the Apply button does.
+func setFilter(b browsertest.Page, field, value string) {
+	browsertest.Eval[bool](b, fmt.Sprintf(`(() => { const f = document.getElementById('filters'); f.elements[%s].value = %s; f.querySelector('button[type=submit]').click(); return true; })()`, js(field), js(value)))
+}
+
+// click clicks the element sel selects.
+func click(b browsertest.Page, sel string) {
+	browsertest.Eval[bool](b, fmt.Sprintf(`(() => { document.querySelector(%s).click(); return true; })()`, js(sel)))
+}
+
+// TestFirefoxFakeAPI is fakeScenario in headless Firefox: the page uses
+// standard APIs only, and works there too.
+func TestFirefoxFakeAPI(t *testing.T) {
+	f := newFakeAPI(t)
+	p := browsertest.StartFirefox(t, browsertest.Options{})
+	fakeScenario(t, p, f)
+	p.Screenshot("firefox")
+	noProblems(t, p)
 }
 
 // waitFor polls cond until it holds, failing the test after timeout.
