@@ -62,6 +62,8 @@ type CLI struct {
 	Sync        SyncCmd        `cmd:"" help:"Make every node's cluster config this node's and reload every daemon." group:"Config"`
 	Import      ImportCmd      `cmd:"" help:"Adopt Gluster's events/webhooks.json and config.json into the cluster config, on every node." group:"Config"`
 
+	PeerKeyRotate PeerKeyRotateCmd `cmd:"" help:"Make a new event forwarding key (the old one stays accepted until the next rotation), on every node." group:"Config"`
+
 	Disable  DisableCmd  `cmd:"" help:"Turn event keys off on every node (Volume.*): the daemons drop those events before the journal, counting them." group:"Config"`
 	Enable   EnableCmd   `cmd:"" help:"Turn disabled event keys on again, on every node." group:"Config"`
 	Disabled DisabledCmd `cmd:"" help:"List the disabled event keys and the events they name." group:"Config"`

@@ -80,6 +80,7 @@ func changeCluster(env *Env, g *Globals, c change) error {
 	if string(cl.Encode()) == before {
 		return env.printChange(g, c, cl, path, nil)
 	}
+	cl.EnsurePeerKey() // the cluster's first change makes the forwarding key (peerkey.go)
 	cl.Generation = nextGeneration(cl.Generation, versions)
 	cl.Origin = selfID(node)
 	if err := cl.Validate(); err != nil {

@@ -157,6 +157,7 @@ func (c *SyncCmd) Run(env *Env, g *Globals) error {
 		if versions == nil {
 			return fmt.Errorf("asking the nodes for their config versions: %w", err)
 		}
+		cl.EnsurePeerKey() // the forwarding key, if the cluster has none yet
 		cl.Generation = nextGeneration(cl.Generation, versions)
 		cl.Origin = selfID(node)
 		content := cl.Encode()
