@@ -24,7 +24,8 @@ const dashURL = "http://127.0.0.1:55556/"
 
 // TestRealDaemon loads the dashboard from a REAL daemon next to a REAL
 // glusterd in headless Chromium (run in the node's network namespace, as
-// a browser on that node): a created and started volume and its bricks
+// a browser on that node): the listener has a token, which the page asks
+// for and signs in with; a created and started volume and its bricks
 // appear green, the webhook's health and counters show, an event emitted
 // with "gluster-eventing emit" appears as a row, a type filter hides what
 // it does not match, and a brick killed with SIGKILL turns red (its volume
@@ -53,7 +54,12 @@ peer_listen = ""
 
 [http]
 listen = "127.0.0.1:55556"
-`, filepath.Join(dir, "api.sock"), filepath.Join(dir, "state"), filepath.Join(dir, "daemon.pid"), filepath.Join(dir, "cluster.toml")))
+token_file = %q
+`, filepath.Join(dir, "api.sock"), filepath.Join(dir, "state"), filepath.Join(dir, "daemon.pid"), filepath.Join(dir, "cluster.toml"), filepath.Join(dir, "token")))
+	const token = "dashboard-test-token-0123456789"
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, filepath.Join(dir, "cluster.toml"), fmt.Sprintf("version = 1\n\n[[webhook]]\nname = \"alerts\"\nurl = %q\nformat = \"legacy\"\n", hook))
 	env := []string{"GLUSTER_EVENTING_CONFIG=" + nodeCfg}
 	d := n.Start("gluster-eventing", env, bin, "daemon")
@@ -70,6 +76,13 @@ listen = "127.0.0.1:55556"
 
 	b := browsertest.Start(t, browsertest.Options{NetnsPID: n.HolderPID()})
 	b.Navigate(dashURL)
+	// The listener wants the token: the page asks for it, refuses a
+	// wrong one, and signs in with the right one (the daemon's session
+	// cookie then carries the API reads and the stream).
+	b.WaitFor("the token form", `!document.getElementById('login').hidden && document.getElementById('conn').dataset.state === 'signed-out'`, 15*time.Second)
+	b.Do("a wrong token", chromedp.SetValue(chromedp.CSS(`#token`), "not-the-token"), chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)))
+	b.WaitFor("the refusal", `document.getElementById('login-error').textContent === 'The daemon did not accept this token.'`, 10*time.Second)
+	b.Do("the token", chromedp.SetValue(chromedp.CSS(`#token`), token), chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)))
 	b.WaitFor("the stream live and this node listed", jsLive+` && document.querySelectorAll('#peers li.peer.health-ok').length === 1`, 15*time.Second)
 	b.WaitFor("the webhook", jsHealth("data-webhook", hookID(t, client))+` === 'ok'`, 10*time.Second)
 
