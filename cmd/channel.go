@@ -80,7 +80,7 @@ type ChannelDelCmd struct {
 
 // Help is the detail of channel-del --help.
 func (c *ChannelDelCmd) Help() string {
-	return "A channel that a webhook or another channel uses is not deleted: change those first " +
+	return "A channel that a webhook, a notifier or another channel uses is not deleted: change those first " +
 		"(webhook-mod --channel '' or --filter). Exit status 6 when there is no such channel."
 }
 
@@ -106,13 +106,19 @@ func missingChannel(cl *config.Cluster, name string) error {
 	return &Error{Code: ExitWebhookMissing, Err: fmt.Errorf("channel %s does not exist", name), Hints: []string{hint}}
 }
 
-// channelUsers names the webhooks and channels that refer to channel name,
-// by its --channel or a channel:NAME term.
+// channelUsers names the webhooks, notifiers and channels that refer to
+// channel name, by their channel or a channel:NAME term.
 func channelUsers(cl *config.Cluster, name string) []string {
 	var users []string
 	for _, w := range cl.Webhooks {
 		if w.Channel == name || mentionsChannel(w.Filter, name) {
 			users = append(users, "webhook "+w.Key())
+		}
+	}
+	for i := range cl.Notifiers {
+		n := &cl.Notifiers[i]
+		if n.Channel == name || mentionsChannel(n.Filter, name) {
+			users = append(users, "notifier "+n.Key())
 		}
 	}
 	for _, other := range cl.ChannelNames() {
