@@ -212,7 +212,7 @@ func fakeScenario(t *testing.T, b browsertest.Page, f *fakeAPI) {
 
 // TestBrowserLogin: an API that answers 401 gets the token form; a wrong
 // token is refused with a message, the right one signs in (the daemon's
-// cookie) and the page goes live.
+// cookie) and the page goes live; signing out ends the session.
 func TestBrowserLogin(t *testing.T) {
 	f := newFakeAPI(t)
 	f.mu.Lock()
@@ -231,6 +231,13 @@ func TestBrowserLogin(t *testing.T) {
 	if got := browsertest.Eval[string](b, `document.getElementById('token').value`); got != "" {
 		t.Errorf("the token stays in the form: %q", got)
 	}
+	// Signing out ends the session: the form again, no stream open, and a
+	// reload does not get past the form.
+	b.Do("signing out", chromedp.Click(chromedp.CSS(`#logout`)))
+	b.WaitFor("the token form again", `!document.getElementById('login').hidden && document.getElementById('logout').hidden`, 5*time.Second)
+	waitFor(t, 5*time.Second, "the streams closed", func() bool { return f.openStreams() == 0 })
+	b.Navigate(f.URL())
+	b.WaitFor("the token form after a reload", `!document.getElementById('login').hidden && document.getElementById('conn').dataset.state === 'signed-out'`, 10*time.Second)
 	noProblems(t, b)
 }
 

@@ -91,7 +91,11 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: "fake-session", Value: "ok", Path: "/", HttpOnly: true})
-		writeTestJSON(w, 200, map[string]bool{"ok": true})
+		writeTestJSON(w, 200, api.Login{OK: true, Auth: "token"})
+	})
+	mux.HandleFunc("POST /v1/logout", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "fake-session", Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+		writeTestJSON(w, 200, api.Login{OK: true, Auth: "none"})
 	})
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(func() {

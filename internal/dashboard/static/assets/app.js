@@ -756,6 +756,8 @@
         err.textContent = res.status === 401 || res.status === 403 ? 'The daemon did not accept this token.' : e.message;
         return;
       }
+      const body = await res.json().catch(() => ({}));
+      $('logout').hidden = body.auth !== 'token';
     } catch (e) {
       err.textContent = 'Cannot reach the daemon: ' + e.message;
       return;
@@ -765,6 +767,14 @@
     $('main').hidden = false;
     app.stopped = false;
     boot();
+  }
+
+  async function logout() {
+    try {
+      await fetch(new URL('v1/logout', document.baseURI), {method: 'POST', cache: 'no-store', credentials: 'same-origin'});
+    } catch (e) { /* signed out here all the same */ }
+    $('logout').hidden = true;
+    needLogin();
   }
 
   // ---- start
@@ -778,6 +788,7 @@
   function init() {
     $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
     $('login').addEventListener('submit', login);
+    $('logout').addEventListener('click', logout);
     $('filters').addEventListener('submit', (ev) => {
       ev.preventDefault();
       applyFilters(new FormData($('filters')));
