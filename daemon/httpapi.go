@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/api"
@@ -73,6 +75,14 @@ func (d *Daemon) startHTTP(node *config.Node, h http.Handler, activated []net.Li
 	if ln == nil {
 		var err error
 		ln, err = net.Listen("tcp", hc.Listen)
+		if errors.Is(err, syscall.EADDRINUSE) && hc.Listen == config.DefaultHTTPListen && token == "" {
+			// The default: the TCP API is a convenience on top of the
+			// unix socket, and events must not stop coming in because
+			// another program has its port.
+			d.log.Warn("the HTTP API's default port is in use; serving the API on the unix socket only",
+				"addr", hc.Listen, "hint", "set [http] listen in the node config to another address, or to \"\" to silence this")
+			return nil, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("http listen %s: %w\nhint: another program has the port; set [http] listen in %s to another address (port 0 picks a free one) or to \"\" to turn the TCP listener off",
 				hc.Listen, err, d.opts.ConfigPath)

@@ -317,14 +317,19 @@ func (d *Daemon) serveSSE(w http.ResponseWriter, r *http.Request) {
 
 	var buf []byte
 	flush := func() error {
-		if err := rc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		start := time.Now()
+		if err := rc.SetWriteDeadline(start.Add(writeTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
-		if _, err := w.Write(buf); err != nil {
-			return err
+		_, err := w.Write(buf)
+		if err == nil {
+			err = rc.Flush()
 		}
 		buf = buf[:0]
-		return rc.Flush()
+		if err != nil && time.Since(start) >= writeTimeout {
+			return &stuckError{err}
+		}
+		return err
 	}
 	buf = fmt.Appendf(buf, "retry: %d\n: stream of %s from %s\n\n", sseRetry.Milliseconds(), orAll(sel.expr), sub.Cursor())
 	if err := flush(); err != nil {
@@ -381,20 +386,24 @@ func appendGone(b []byte, g api.Gone) []byte {
 	return append(b, j...)
 }
 
-// dropStream ends a stream whose client did not take what it was sent:
-// counted when it was a write timeout, a client that went away is not.
+// stuckError is a write that did not complete within writeTimeout: the
+// client does not read.
+type stuckError struct{ err error }
+
+func (e *stuckError) Error() string {
+	return "client did not read for " + writeTimeout.String() + ": " + e.err.Error()
+}
+func (e *stuckError) Unwrap() error { return e.err }
+
+// dropStream ends a stream after a failed write: a client that did not
+// take what it was sent is counted and logged; one that went away is not.
 func (d *Daemon) dropStream(r *http.Request, kind string, err error) {
-	if r.Context().Err() != nil || !isTimeout(err) {
-		return // the client left
+	if _, stuck := errors.AsType[*stuckError](err); !stuck {
+		return
 	}
 	d.hub.Dropped()
 	d.log.Info("dropped a stream client that did not read", "stream", kind, "remote", r.RemoteAddr,
 		"timeout", writeTimeout.String())
-}
-
-func isTimeout(err error) bool {
-	var te interface{ Timeout() bool }
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &te) && te.Timeout())
 }
 
 // streamContext is ctx, also done when the daemon stops serving streams

@@ -97,7 +97,7 @@ func (d *Daemon) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil || ctx.Err() != nil:
 		c.Close(websocket.StatusGoingAway, "")
-	case isTimeout(err):
+	case errors.As(err, new(*stuckError)):
 		d.dropStream(r, "websocket", err)
 	default:
 		var ce websocket.CloseError
@@ -164,9 +164,14 @@ func (ws *wsConn) send(ctx context.Context, m *wsMessage) error {
 }
 
 func (ws *wsConn) write(ctx context.Context, b []byte) error {
+	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
-	return ws.c.Write(wctx, websocket.MessageText, b)
+	err := ws.c.Write(wctx, websocket.MessageText, b)
+	if err != nil && time.Since(start) >= writeTimeout {
+		return &stuckError{err}
+	}
+	return err
 }
 
 // writeLoop sends events of the current subscription and keep-alive
@@ -249,9 +254,13 @@ func (ws *wsConn) writeLoop(ctx context.Context, subscribed bool) error {
 			return err
 		}
 		if idle {
+			start := time.Now()
 			pctx, pcancel := context.WithTimeout(ctx, writeTimeout)
 			err := ws.c.Ping(pctx)
 			pcancel()
+			if err != nil && time.Since(start) >= writeTimeout {
+				return &stuckError{err} // no pong: a client that does not read
+			}
 			if err != nil {
 				return err
 			}
