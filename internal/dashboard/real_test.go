@@ -111,8 +111,8 @@ token_file = %q
 
 	// A brick crash: red within a second, its volume degraded, the
 	// BRICK_DISCONNECTED listed.
+	killed := time.Now() // the wait for the kill's reaping counts too
 	n.KillBrick("dv", brick(2))
-	killed := time.Now()
 	b.WaitFor("the killed brick down and the volume degraded",
 		jsHealth("data-brick-id", brickID(2))+` === 'down' && `+jsHealth("data-volume", "dv")+` === 'degraded'`, 10*time.Second)
 	took := time.Since(killed)
