@@ -103,13 +103,6 @@ func (p *persisted) setRetry(r retryState) {
 	p.Retries[i] = r
 }
 
-// clearRetry removes seq's schedule and reports whether there was one.
-func (p *persisted) clearRetry(seq uint64) bool {
-	n := len(p.Retries)
-	p.Retries = slices.DeleteFunc(p.Retries, func(r retryState) bool { return r.Seq == seq })
-	return len(p.Retries) != n
-}
-
 // clearRetries removes the schedules of from..to and reports whether
 // there were any.
 func (p *persisted) clearRetries(from, to uint64) bool {
