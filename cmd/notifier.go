@@ -81,7 +81,9 @@ type kindFlags interface {
 
 // NotifierAddCmd adds a notifier of a kind; the kinds are its subcommands.
 type NotifierAddCmd struct {
-	Exec NotifierAddExecCmd `cmd:"" name:"exec" help:"Run a command for each event (or batch), the event as JSON on stdin and in GLUSTER_* variables."`
+	Exec  NotifierAddExecCmd  `cmd:"" name:"exec" help:"Run a command for each event (or batch), the event as JSON on stdin and in GLUSTER_* variables."`
+	Email NotifierAddEmailCmd `cmd:"" name:"email" help:"Mail the events through an SMTP server, at most one mail per --interval."`
+	SNMP  NotifierAddSNMPCmd  `cmd:"" name:"snmp" help:"Send each event to an SNMP manager as a v2c or v3 trap or inform (GLUSTER-EVENTING-MIB)."`
 }
 
 // Help is the detail of notifier-add --help.
@@ -122,12 +124,14 @@ type NotifierModCmd struct {
 	// /new/program args.
 	Command []string `arg:"" optional:"" passthrough:"" name:"command" help:"exec: a new command and its arguments, after --."`
 	notifierFlags
-	ExecFlags execFlags `embed:""`
+	ExecFlags  execFlags  `embed:""`
+	EmailFlags emailFlags `embed:""`
+	SNMPFlags  snmpFlags  `embed:""`
 }
 
 // kinds are the kind flag sets of notifier-mod.
 func (c *NotifierModCmd) kinds() []kindFlags {
-	return []kindFlags{&c.ExecFlags}
+	return []kindFlags{&c.ExecFlags, &c.EmailFlags, &c.SNMPFlags}
 }
 
 func (c *NotifierModCmd) Run(env *Env, g *Globals) error {
@@ -299,7 +303,10 @@ func warnFailingNotifiers(env *Env, where string, hs []api.Notifier) {
 		if h.DeadLetters > 0 {
 			what = append(what, fmt.Sprintf("%d events dead-lettered", h.DeadLetters))
 		}
-		fmt.Fprintf(env.Stderr, "%s: warning: %s%s notifier %s %s: %s\n", env.Prog, where, h.Kind, name, h.Target, strings.Join(what, "; "))
+		if h.Target != "" {
+			name += " " + h.Target
+		}
+		fmt.Fprintf(env.Stderr, "%s: warning: %s%s notifier %s: %s\n", env.Prog, where, h.Kind, name, strings.Join(what, "; "))
 	}
 }
 
@@ -419,4 +426,85 @@ func printNotifiers(env *Env, st *api.Status) {
 	}
 	w.Flush()
 	warnFailingNotifiers(env, "", st.Notifiers)
+}
+
+// maxPeerNotifiers bounds the failing notifiers a node-status reply lists,
+// and maxPeerError their error text, so that the reply fits glusterd's
+// line.
+const (
+	maxPeerNotifiers = 4
+	maxPeerError     = 120
+)
+
+// peerNotifier is a notifier that is not ok, in node-status's reply.
+type peerNotifier struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name,omitempty"`
+	Kind         string    `json:"kind"`
+	State        string    `json:"state"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	LastError    string    `json:"last_error,omitempty"`
+	QueueDepth   uint64    `json:"queue_depth"`
+	DeadLetters  uint64    `json:"dead_letters"`
+}
+
+// peerNotifiers are a node's notifiers for node-status: the first few that
+// are not ok, and how many are.
+func peerNotifiers(hs []api.Notifier) (failing []peerNotifier, ok int) {
+	for _, h := range hs {
+		if h.State == "ok" && h.DeadLetters == 0 {
+			ok++
+			continue
+		}
+		if len(failing) == maxPeerNotifiers {
+			continue
+		}
+		last := h.LastError
+		if len(last) > maxPeerError {
+			last = strings.ToValidUTF8(last[:maxPeerError], "") + "..."
+		}
+		failing = append(failing, peerNotifier{ID: h.ID, Name: h.Name, Kind: h.Kind, State: h.State, FailingSince: h.FailingSince,
+			LastError: last, QueueDepth: h.QueueDepth, DeadLetters: h.DeadLetters})
+	}
+	return failing, ok
+}
+
+// notifierHealth is the health warnFailingNotifiers reads, from a node's
+// reply.
+func (st *peerStatus) notifierHealth() []api.Notifier {
+	out := make([]api.Notifier, len(st.Notifiers))
+	for i, n := range st.Notifiers {
+		out[i] = api.Notifier{ID: n.ID, Name: n.Name, Kind: n.Kind, State: n.State, FailingSince: n.FailingSince,
+			LastError: n.LastError, QueueDepth: n.QueueDepth, DeadLetters: n.DeadLetters}
+	}
+	return out
+}
+
+// notifierSummary is what the WEBHOOKS cell of status adds for a node's
+// notifiers: "" when it has none.
+func notifierSummary(st *peerStatus) string {
+	bad := len(st.Notifiers)
+	if bad+st.NotifiersOK == 0 || st.Daemon != "UP" {
+		return ""
+	}
+	parts := []string{fmt.Sprintf("%d ok", st.NotifiersOK)}
+	counts := map[string]int{}
+	var order []string
+	for _, n := range st.Notifiers {
+		state := strings.ToUpper(n.State)
+		switch {
+		case n.State == "retrying":
+			state = "FAILING"
+		case n.State == "ok":
+			state = "with dead letters"
+		}
+		if counts[state] == 0 {
+			order = append(order, state)
+		}
+		counts[state]++
+	}
+	for _, state := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[state], state))
+	}
+	return "; notifiers " + strings.Join(parts, ", ")
 }

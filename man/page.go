@@ -194,7 +194,7 @@ func Pages() []Page {
 	daemon.SeeAlso = seeAlso(daemon.Name, "systemd.service(5)", "systemd.socket(5)", "sd_notify(3)", "busctl(1)")
 
 	webhooks := family(GroupWebhooks, "manage the webhooks of the Gluster eventing daemon",
-		[]string{pWebhooks, pSecrets, pFilters, pNotifiers, pCluster})
+		[]string{pWebhooks, pSecrets, pFilters, pNotifiers, pEmailSNMP, pCluster})
 	webhooks.Examples = []Example{
 		{"Add a webhook, on every node of the cluster, that gets Gluster's legacy JSON body:",
 			"gluster-eventing webhook-add --format legacy https://alerts.example.com/gluster"},

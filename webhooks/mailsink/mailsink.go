@@ -22,6 +22,7 @@
 package mailsink
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -56,6 +57,7 @@ type Sink struct {
 	hostname string // this node's, for the mail's text and Message-ID
 	filter   string // the notifier's filter, shown in the mail
 	name     string // the notifier's name or id
+	agent    string // User-Agent and X-Mailer
 	batching webhooks.Batching
 }
 
@@ -77,6 +79,10 @@ func Factory(n *config.Notifier, env webhooks.SinkEnv) (webhooks.Sink, error) {
 	s.filter = n.Filter
 	if n.Channel != "" {
 		s.filter = strings.TrimSpace(s.filter + " channel:" + n.Channel)
+	}
+	s.agent = "gluster-eventing"
+	if env.Version != "" {
+		s.agent += "/" + env.Version
 	}
 	s.name = n.Name
 	if s.name == "" {
@@ -287,6 +293,7 @@ func (s *Sink) compose(m *webhooks.Message, now time.Time) (*mail.Msg, error) {
 		return nil, fmt.Errorf("to: %w", err)
 	}
 	msg.Subject(oneLine(subject.String()))
+	msg.SetUserAgent(cmp.Or(s.agent, "gluster-eventing"))
 	msg.SetDateWithValue(now)
 	// The same batch has the same Message-ID on every attempt, so that a
 	// mail the server took but did not acknowledge (a lost 250) shows as
