@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +205,44 @@ func rtRunQuiet(n *rtNode) (string, error) {
 func daemonPID(t testing.TB, n *rtNode) int {
 	t.Helper()
 	return n.Status(t).PID
+}
+
+// TestHTTPSocketActivation: a stream socket systemd passes under the name
+// "http" (FileDescriptorName=http) is the API's TCP listener, whatever
+// [http] listen says, next to the UDP intake the daemon binds itself.
+func TestHTTPSocketActivation(t *testing.T) {
+	t.Parallel()
+	n := rtNewNode(t)
+	n.HTTPListen = "" // off in the config: the passed socket still serves
+	n.WriteNodeConfig(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command("sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, rtBinary(t), "--config", n.NodePath, "daemon")
+	cmd.ExtraFiles = []*os.File{f}
+	p := rtStart(t, cmd, "LISTEN_FDS=1", "LISTEN_FDNAMES=http")
+	p.WaitReady(n)
+	st := n.Status(t)
+	if st.HTTP != ln.Addr().String() {
+		t.Fatalf("status http %q, want the passed socket %s", st.HTTP, ln.Addr())
+	}
+	if !slices.Equal(st.Listen, n.Listen) {
+		t.Fatalf("UDP intake %v: the daemon must bind its configured addresses", st.Listen)
+	}
+	resp, err := http.Get("http://" + ln.Addr().String() + "/v1/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Gluster-Eventing-Cursor") == "" || resp.Header.Get("X-Gluster-Eventing-Epoch") != st.Journal.Epoch {
+		t.Fatalf("GET /v1/state on the passed socket: HTTP %d, headers %v", resp.StatusCode, resp.Header)
+	}
+	p.Stop()
 }

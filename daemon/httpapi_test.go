@@ -235,6 +235,7 @@ func TestParseSelection(t *testing.T) {
 	defer j.Close()
 	const node = "3f2a9c1e-0000-4000-8000-000000000001"
 	d := &Daemon{nodeID: node, cluster: config.DefaultCluster(), journal: j}
+	d.cluster.Channels = map[string]config.Channel{"alerts": {Filter: "category:brick severity:warning"}}
 	d.events = eventlog.Local(j, node)
 	d.hub = hub.New(d.events, hub.Options{})
 	epoch8 := j.Epoch()[:8]
@@ -261,6 +262,7 @@ func TestParseSelection(t *testing.T) {
 		{query: "since=yesterday", bad: "since"},
 		{query: "since=-5m", bad: "negative"},
 		{query: "channel=nope", bad: "nope"},
+		{query: "channel=alerts", expr: "channel:alerts"},
 	} {
 		q, _ := url.ParseQuery(tc.query)
 		sel, err := d.parseSelection(q, tc.lastEventID)
