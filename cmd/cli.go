@@ -52,7 +52,7 @@ type CLI struct {
 	NotifierList NotifierListCmd `cmd:"" help:"List notifiers (secrets redacted) and their delivery health on this node." group:"Webhooks"`
 	NotifierTest NotifierTestCmd `cmd:"" help:"Send a test event through a notifier from every node and report the result." group:"Webhooks"`
 
-	ChannelAdd  ChannelAddCmd  `cmd:"" help:"Define a channel (a named filter for webhooks, notifiers and streams), on every node." group:"Webhooks"`
+	ChannelAdd  ChannelAddCmd  `cmd:"" help:"Define a channel, a named filter that webhooks, notifiers and event API clients refer to, on every node." group:"Webhooks"`
 	ChannelDel  ChannelDelCmd  `cmd:"" help:"Delete a channel, on every node." group:"Webhooks"`
 	ChannelList ChannelListCmd `cmd:"" help:"List the channels, their filters and what uses them." group:"Webhooks"`
 
