@@ -118,7 +118,7 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 		if st.Daemon == "UP" {
 			seq = fmt.Sprint(st.JournalLastSeq)
 		}
-		return []string{gen, seq, webhookSummary(st)}
+		return []string{gen, seq, webhookSummary(st) + notifierSummary(st)}
 	}); perr != nil {
 		return perr
 	}
@@ -144,6 +144,7 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 			continue
 		}
 		warnFailing(env.Stderr, env.Prog, "on "+rows[i].Node+": ", peerWebhooks(st.Webhooks))
+		warnFailingNotifiers(env, "on "+rows[i].Node+": ", st.notifierHealth())
 	}
 	return err
 }

@@ -258,6 +258,10 @@ type peerStatus struct {
 	Webhooks          []peerWebhook `json:"webhooks"`
 	// More is the number of webhooks left out to keep the line short.
 	More int `json:"more,omitempty"`
+	// Notifiers are the notifiers that are not ok (a few; see
+	// peerNotifiers); NotifiersOK counts the others.
+	Notifiers   []peerNotifier `json:"notifiers,omitempty"`
+	NotifiersOK int            `json:"notifiers_ok,omitempty"`
 }
 
 type peerWebhook struct {
@@ -299,6 +303,7 @@ func (c *PeerStatusCmd) Run(p *peerEnv) error {
 			out.Webhooks = append(out.Webhooks, peerWebhook{ID: h.ID, Name: h.Name, URL: h.URL, State: h.State,
 				FailingSince: h.FailingSince, LastStatus: h.LastStatus, QueueDepth: h.QueueDepth, DeadLetters: h.DeadLetters})
 		}
+		out.Notifiers, out.NotifiersOK = peerNotifiers(st.Notifiers)
 	case errors.Is(err, api.ErrUnreachable):
 		out.DaemonError = "not running"
 	default:

@@ -35,6 +35,7 @@ func TestClusterExecNotifier(t *testing.T) {
 cat > /dev/null
 echo "$GLUSTER_EVENT_NODE $GLUSTER_EVENT $GLUSTER_FIELD_BRICK" >> "$1"
 if [ "$GLUSTER_EVENT" = TEST ] && [ "$GLUSTER_EVENT_NODE" = %q ]; then echo "pager unreachable from here" >&2; exit 3; fi
+if [ "$GLUSTER_FIELD_BRICK" = stuck:/b ]; then echo "brick handler failed" >&2; exit 5; fi
 `, n3.UUID())
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
@@ -133,6 +134,30 @@ if [ "$GLUSTER_EVENT" = TEST ] && [ "$GLUSTER_EVENT_NODE" = %q ]; then echo "pag
 	out, _, _ = cli(t, n2, bin, "notifier-test", "pager")
 	if !strings.Contains(out, "pager unreachable from here") {
 		t.Errorf("notifier-test's table does not show node3's error:\n%s", out)
+	}
+
+	// A delivery failing on node3 shows in status from node1: the cell and
+	// a warning naming the node and the command's error.
+	if o, err := n3.Run(nil, bin, "emit", "BRICK_DISCONNECTED", "peer=p", "volume=gv0", "brick=stuck:/b"); err != nil {
+		t.Fatalf("emit on node3: %v: %s", err, o)
+	}
+	waitRuns("node3 did not run the command for the stuck brick", func(s string) bool { return strings.Contains(s, "stuck:/b") })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, errOut, _ = cli(t, n1, bin, "status")
+		if strings.Contains(errOut, "on "+n3.Addr+": exec notifier "+added.ID+" (pager): failing since") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status from node1 does not warn of node3's failing notifier:\n%s%s", out, errOut)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(errOut, "last error exit status 5: brick handler failed") {
+		t.Errorf("status warning lacks the command's error:\n%s", errOut)
+	}
+	if !strings.Contains(out, "none; notifiers 0 ok, 1 FAILING") || !strings.Contains(out, "none; notifiers 1 ok") {
+		t.Errorf("status table lacks the notifier summaries:\n%s", out)
 	}
 
 	// Deleted on node3: no daemon runs it any more.
