@@ -157,6 +157,8 @@ func TestDelivery(t *testing.T) {
 			config.EmailNotifier{TLS: config.SMTPStartTLS, Username: "ops", Auth: "plain"}, true},
 		{"starttls auth login", smtpdOptions{TLS: "starttls", Cert: cert, Auth: "ops:s3cret pass"},
 			config.EmailNotifier{Username: "ops", Auth: "login"}, true},
+		{"starttls auth cram-md5", smtpdOptions{TLS: "starttls", Cert: cert, Auth: "ops:s3cret pass"},
+			config.EmailNotifier{Username: "ops", Auth: "cram-md5"}, true},
 		{"starttls auth auto", smtpdOptions{TLS: "starttls", Cert: cert, Auth: "ops:s3cret pass"},
 			config.EmailNotifier{Username: "ops"}, true},
 		{"implicit tls auth", smtpdOptions{TLS: "implicit", Cert: cert, Auth: "ops:s3cret pass"},
@@ -247,28 +249,30 @@ func TestNotDelivered(t *testing.T) {
 			t.Fatalf("%d mails accepted in clear text with tls = starttls", n)
 		}
 	})
-	t.Run("wrong password, then fixed", func(t *testing.T) {
-		d := startSMTPD(t, smtpdOptions{TLS: "starttls", Cert: cert, Auth: "ops:right"})
-		pw := passwordFile(t, "wrong")
-		s := newSink(t, config.EmailNotifier{SMTP: d.Addr, To: []string{"ops@example.com"}, CAFile: cert.CertFile,
-			Username: "ops", PasswordFile: pw, Auth: "plain"})
-		r := send(t, s, storm())
-		if r.Verdict != webhooks.Retry || r.Status != 535 {
-			t.Fatalf("Send = %v %d %v, want a retry with 535", r.Verdict, r.Status, r.Err)
-		}
-		if strings.Contains(r.Err.Error(), "wrong") {
-			t.Errorf("the error shows the password: %v", r.Err)
-		}
-		if err := os.WriteFile(pw, []byte("right\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if r := send(t, s, storm()); r.Verdict != webhooks.Delivered {
-			t.Fatalf("after fixing the password: Send = %v %v", r.Verdict, r.Err)
-		}
-		if n := len(d.mails(t)); n != 1 {
-			t.Fatalf("%d mails accepted, want 1", n)
-		}
-	})
+	for _, mech := range []string{"plain", "login", "cram-md5"} {
+		t.Run("wrong password, then fixed, "+mech, func(t *testing.T) {
+			d := startSMTPD(t, smtpdOptions{TLS: "starttls", Cert: cert, Auth: "ops:right"})
+			pw := passwordFile(t, "wrong")
+			s := newSink(t, config.EmailNotifier{SMTP: d.Addr, To: []string{"ops@example.com"}, CAFile: cert.CertFile,
+				Username: "ops", PasswordFile: pw, Auth: mech})
+			r := send(t, s, storm())
+			if r.Verdict != webhooks.Retry || r.Status != 535 {
+				t.Fatalf("Send = %v %d %v, want a retry with 535", r.Verdict, r.Status, r.Err)
+			}
+			if strings.Contains(r.Err.Error(), "wrong") {
+				t.Errorf("the error shows the password: %v", r.Err)
+			}
+			if err := os.WriteFile(pw, []byte("right\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if r := send(t, s, storm()); r.Verdict != webhooks.Delivered {
+				t.Fatalf("after fixing the password: Send = %v %v", r.Verdict, r.Err)
+			}
+			if n := len(d.mails(t)); n != 1 {
+				t.Fatalf("%d mails accepted, want 1", n)
+			}
+		})
+	}
 	for _, code := range []string{"451", "550"} {
 		t.Run("server answers "+code, func(t *testing.T) {
 			d := startSMTPD(t, smtpdOptions{TLS: "none", Fail: code + ":1"})

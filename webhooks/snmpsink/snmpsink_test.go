@@ -3,6 +3,7 @@ package snmpsink
 import (
 	"context"
 	"encoding/hex"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,6 +112,23 @@ func TestTrapV2c(t *testing.T) {
 		t.Errorf("security = %q, want a v2c trap with community gluster-nms", tr.Security)
 	}
 	wantBrickDown(t, tr, "4812")
+}
+
+func TestTrapIPv6(t *testing.T) {
+	if c, err := net.ListenPacket("udp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		c.Close()
+	}
+	d := startTrapdOn(t, "::1", "authCommunity log public")
+	if !strings.HasPrefix(d.Addr, "[::1]:") {
+		t.Fatalf("trapd on %s", d.Addr)
+	}
+	s := newSink(t, config.SNMPNotifier{Addr: d.Addr, Version: config.SNMPv2c})
+	if r := send(t, s, message(brickDown(5))); r.Verdict != webhooks.Delivered {
+		t.Fatalf("Send = %v %v", r.Verdict, r.Err)
+	}
+	wantBrickDown(t, d.wait(t, 1, 10*time.Second)[0], "5")
 }
 
 func TestTrapV3(t *testing.T) {

@@ -58,9 +58,15 @@ type trapd struct {
 	log  string // its log file
 }
 
-// startTrapd runs snmptrapd with the given snmptrapd.conf lines until the
-// test ends.
+// startTrapd runs snmptrapd on 127.0.0.1 with the given snmptrapd.conf
+// lines until the test ends.
 func startTrapd(t *testing.T, conf ...string) *trapd {
+	t.Helper()
+	return startTrapdOn(t, "127.0.0.1", conf...)
+}
+
+// startTrapdOn runs snmptrapd on a loopback address, 127.0.0.1 or ::1.
+func startTrapdOn(t *testing.T, ip string, conf ...string) *trapd {
 	t.Helper()
 	path, err := exec.LookPath("snmptrapd")
 	if err != nil {
@@ -79,7 +85,7 @@ func startTrapd(t *testing.T, conf ...string) *trapd {
 		t.Fatal(err)
 	}
 	for attempt := 1; ; attempt++ {
-		d, err := tryTrapd(t, path, dir, confPath, attempt)
+		d, err := tryTrapd(t, ip, path, dir, confPath, attempt)
 		if err == nil {
 			return d
 		}
@@ -93,7 +99,12 @@ func startTrapd(t *testing.T, conf ...string) *trapd {
 // freeUDPPort returns a loopback UDP port that was free a moment ago.
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	return freeUDPPortOn(t, "127.0.0.1")
+}
+
+func freeUDPPortOn(t *testing.T, ip string) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,12 +112,16 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-func tryTrapd(t *testing.T, path, dir, confPath string, attempt int) (*trapd, error) {
-	port := freeUDPPort(t)
-	d := &trapd{Addr: "127.0.0.1:" + strconv.Itoa(port), log: filepath.Join(dir, fmt.Sprintf("snmptrapd-%d.log", attempt))}
+func tryTrapd(t *testing.T, ip, path, dir, confPath string, attempt int) (*trapd, error) {
+	port := freeUDPPortOn(t, ip)
+	transport := "udp:"
+	if strings.Contains(ip, ":") {
+		transport = "udp6:"
+	}
+	d := &trapd{Addr: net.JoinHostPort(ip, strconv.Itoa(port)), log: filepath.Join(dir, fmt.Sprintf("snmptrapd-%d.log", attempt))}
 	cmd := exec.Command(path, "-f", "-Lf", d.log, "-n", "-C", "-c", confPath,
 		"-M", mibDirs(t), "-m", "GLUSTER-EVENTING-MIB:SNMPv2-MIB",
-		"-F", `TRAP %P\t%v\n`, "udp:"+d.Addr)
+		"-F", `TRAP %P\t%v\n`, transport+d.Addr)
 	cmd.Env = append(os.Environ(), "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "persist"), "HOME="+dir)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -9,18 +9,20 @@ received), atomically. Prints "READY <port>" on stdout once it listens.
   smtpd.py --dir DIR [--tls starttls|implicit|none] [--cert PEM --key PEM]
            [--auth USER:PASSWORD] [--fail CODE:COUNT]
 
---tls starttls requires STARTTLS before MAIL; --auth requires AUTH (PLAIN or
-LOGIN, over TLS only); --fail answers the DATA of the first COUNT messages
-with CODE.
+--tls starttls requires STARTTLS before MAIL; --auth requires AUTH (PLAIN,
+LOGIN or CRAM-MD5, over TLS only); --fail answers the DATA of the first
+COUNT messages with CODE.
 """
 
 import argparse
 import asyncio
+import hmac
 import os
 import ssl
 import sys
+import time
 
-from aiosmtpd.smtp import SMTP, AuthResult
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult
 
 
 class Handler:
@@ -50,6 +52,25 @@ class Handler:
         return "250 2.0.0 OK queued as %06d" % self.n
 
 
+class CramMD5Handler(Handler):
+    """Adds AUTH CRAM-MD5 (RFC 2195), which aiosmtpd does not have."""
+
+    def __init__(self, out, fail_code, fail_count, user, password):
+        super().__init__(out, fail_code, fail_count)
+        self.user = user
+        self.password = password
+
+    async def auth_CRAM__MD5(self, server, args):
+        challenge = ("<%d.%d@smtp.test>" % (os.getpid(), time.time_ns())).encode()
+        response = await server.challenge_auth(challenge)
+        if response is MISSING:
+            return AuthResult(success=False)
+        user, _, digest = response.decode().rpartition(" ")
+        want = hmac.new(self.password.encode(), challenge, "md5").hexdigest()
+        ok = user == self.user and hmac.compare_digest(digest, want)
+        return AuthResult(success=ok, handled=False, auth_data=user)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dir", required=True)
@@ -62,6 +83,8 @@ def main():
 
     code, count = (int(x) for x in a.fail.split(":"))
     handler = Handler(a.dir, code, count)
+    if a.auth:
+        handler = CramMD5Handler(a.dir, code, count, *a.auth.split(":", 1))
     ctx = None
     if a.tls != "none":
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
