@@ -4,6 +4,7 @@
 #   bash scripts/bench.sh                 # full run, about 6-7 minutes
 #   bash scripts/bench.sh -quick          # smoke run, about a minute
 #   bash scripts/bench.sh -json out.json  # also write the results
+#   bash scripts/bench.sh -only streams   # the event-stream row: 100 SSE clients at 1,000 events/s
 #   bash scripts/bench.sh -h              # every flag (counts, durations, -only, -repeat)
 # Each scenario runs in its own network and mount namespace (the daemons
 # bind UDP 55555 there, never on the host), with /var/lib/glusterd,

@@ -142,7 +142,7 @@ func TestQuickRunOurs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
-	for _, title := range []string{"fdatasync on /var/tmp: p50", "== ceiling", "== burst", "== sustained", "== latency", "== fan-out", "== backlog", "== D-Bus export", "== filter", "== memory and CPU"} {
+	for _, title := range []string{"fdatasync on /var/tmp: p50", "== ceiling", "== burst", "== sustained", "== latency", "== fan-out", "== backlog", "== D-Bus export", "== filter", "== streams", "== memory and CPU"} {
 		if !strings.Contains(stdout.String(), title) {
 			t.Errorf("no %q table", title)
 		}

@@ -36,6 +36,7 @@ type spec struct {
 	MaxInFlight int           `json:"max_in_flight"` // ours only
 	Bus         bool          `json:"bus"`           // ours only: export on a private bus with a listener
 	Filter      bool          `json:"filter"`        // ours only: each webhook filtered to its share (filter scenario)
+	Clients     int           `json:"clients"`       // streams: SSE clients
 	Quiet       time.Duration `json:"quiet"`         // delivery stopped: quiet this long (0: never)
 	Deadline    time.Duration `json:"deadline"`      // after the last send
 	Ceiling     float64       `json:"ceiling"`       // receiver ceiling to compare throughput with
@@ -108,6 +109,9 @@ func runChild(sp spec, res *result) error {
 	}
 	if sp.Scenario == "filter" {
 		return runFilter(sb, sp, base, res)
+	}
+	if sp.Scenario == "streams" {
+		return runStreams(sb, sp, base, res)
 	}
 
 	nHooks := max(1, sp.Webhooks)

@@ -45,7 +45,7 @@ const (
 	stock = "stock"
 )
 
-var scenarioOrder = []string{"ceiling", "burst", "sustained", "latency", "fanout", "backlog", "dbus", "filter"}
+var scenarioOrder = []string{"ceiling", "burst", "sustained", "latency", "fanout", "backlog", "dbus", "filter", "streams"}
 
 type options struct {
 	Bin               string        `json:"bin"`
@@ -72,6 +72,9 @@ type options struct {
 	FilterDur         time.Duration `json:"filter_duration"`
 	FilterRate        int           `json:"filter_rate"`
 	FilterHooks       int           `json:"filter_webhooks"`
+	StreamsDur        time.Duration `json:"streams_duration"`
+	StreamsRate       int           `json:"streams_rate"`
+	StreamsClients    int           `json:"streams_clients"`
 	JSON              string        `json:"-"`
 	Verbose           bool          `json:"-"`
 }
@@ -104,6 +107,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.FilterDur, "filter-duration", 10*time.Second, "filter: sending time")
 	fs.IntVar(&o.FilterRate, "filter-rate", 10_000, "filter: events/s")
 	fs.IntVar(&o.FilterHooks, "filter-webhooks", 20, "filter: webhooks (a divisor of 100), each filtered to its share")
+	fs.DurationVar(&o.StreamsDur, "streams-duration", 10*time.Second, "streams: sending time")
+	fs.IntVar(&o.StreamsRate, "streams-rate", 1000, "streams: events/s")
+	fs.IntVar(&o.StreamsClients, "streams-clients", 100, "streams: SSE clients")
 	fs.StringVar(&o.JSON, "json", "", "also write the results to this JSON file")
 	fs.BoolVar(&o.Verbose, "v", false, "show the children's diagnostics")
 	if err := fs.Parse(args); err != nil {
@@ -120,6 +126,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 			"sustained-duration": "3s", "sustained-deadline": "3s",
 			"latency-duration": "3s", "fanout-duration": "3s", "paced-deadline": "3s",
 			"backlog-n": "50000", "backlog-drain": "5s", "filter-duration": "3s",
+			"streams-duration": "3s",
 		}
 		for name, v := range quick {
 			if !set[name] {
@@ -416,6 +423,10 @@ func parentMain(args []string, stdout, stderr io.Writer) int {
 				return spec{Rate: o.FilterRate, Duration: o.FilterDur, Webhooks: o.FilterHooks, Quiet: o.Quiet, Deadline: o.PacedDeadline, Filter: filtered}
 			})
 		}
+	}
+
+	if o.want("streams") {
+		b.runStreamsScenario()
 	}
 
 	tables := b.tables(ceil1, ceil4)

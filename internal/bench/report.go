@@ -159,6 +159,9 @@ func (b *bench) tables(ceil1, ceil4 float64) []table {
 	if o.want("filter") && o.wantDaemon(ours) {
 		ts = append(ts, b.filterTable())
 	}
+	if o.want("streams") && o.wantDaemon(ours) {
+		ts = append(ts, b.streamsTable())
+	}
 
 	// Memory and CPU, gathered from the scenarios.
 	mem := table{Title: "memory and CPU (the daemon's process tree: glustereventsd is two processes)"}
