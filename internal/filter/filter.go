@@ -48,9 +48,6 @@ type Filter struct {
 	chans, notChans []*Filter
 	// and are filters that must all match too (see All).
 	and []*Filter
-
-	// name is the channel name of a channel's filter.
-	name string
 	// canon is the canonical expression.
 	canon string
 }
@@ -192,7 +189,6 @@ func parse(expr string, channels func(string) (string, bool), stack []string) (*
 			if cf == nil {
 				cf = all() // an empty channel selects everything
 			}
-			cf.name = t.value
 			if t.neg {
 				f.notChans = append(f.notChans, cf)
 			} else {
