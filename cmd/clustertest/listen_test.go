@@ -1,7 +1,10 @@
 package clustertest
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"strings"
@@ -9,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/internal/glustertest"
 )
@@ -44,12 +48,15 @@ func clusterWebhooks(t *testing.T, n *glustertest.Node) []string {
 	return urls
 }
 
-// TestListenRegister: 'listen --register' typed on node1 of a real
+// TestListenAndEvents: 'listen --register' typed on node1 of a real
 // 2-node cluster adds itself to every node's config through glusterd,
 // receives the signed deliveries of both nodes (verified with the secret
 // it generated, each event printed once with its node), and on SIGINT
-// deletes itself from every node's config.
-func TestListenRegister(t *testing.T) {
+// deletes itself from every node's config. 'events' on node1 shows both
+// nodes' events (node2's forwarded), node2 by its hostname; --local only
+// node1's; a cursor printed on node1 resumes on node2 with no gap and no
+// duplicate.
+func TestListenAndEvents(t *testing.T) {
 	glustertest.Require(t)
 	bin := glustertest.BuildEventing(t, moduleRoot())
 	c := glustertest.StartCluster(t, glustertest.ClusterConfig{Prefix: prefix, Nodes: 2, PeerProgram: bin, ProbeByName: true})
@@ -76,6 +83,8 @@ func TestListenRegister(t *testing.T) {
 		}
 	}
 	waitLog(t, l, regexp.MustCompile(`(?s)"node":"`+n1.UUID()+`".*"node":"`+n2.UUID()+`"|"node":"`+n2.UUID()+`".*"node":"`+n1.UUID()+`"`), time.Minute)
+	testEvents(t, bin, n1, n2) // emits a VOLUME_STOP on node1, delivered too
+	waitLog(t, l, regexp.MustCompile(`"event":"VOLUME_STOP"`), time.Minute)
 	if err := l.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -102,13 +111,14 @@ func TestListenRegister(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &d); err != nil {
 			t.Fatalf("listen --json line %q: %v", line, err)
 		}
-		if d.Event != "VOLUME_START" || d.Format != "standard" || strings.Join(d.Verified, ",") != "signature" {
+		if d.Format != "standard" || strings.Join(d.Verified, ",") != "signature" {
 			t.Errorf("delivery %s", line)
 		}
-		seen[d.Node]++
+		seen[shortID(d.Node)+" "+d.Event]++
 	}
-	if seen[n1.UUID()] != 1 || seen[n2.UUID()] != 1 || len(seen) != 2 {
-		t.Errorf("deliveries per node %v, want one from each of %s and %s\n%s", seen, n1.UUID(), n2.UUID(), b)
+	want := map[string]int{shortID(n1.UUID()) + " VOLUME_START": 1, shortID(n2.UUID()) + " VOLUME_START": 1, shortID(n1.UUID()) + " VOLUME_STOP": 1}
+	if !maps.Equal(seen, want) {
+		t.Errorf("deliveries %v, want %v\n%s", seen, want, b)
 	}
 	if !strings.Contains(string(b), "deleted webhook "+id) {
 		t.Errorf("listen did not say it deleted webhook %s:\n%s", id, b)
@@ -117,5 +127,108 @@ func TestListenRegister(t *testing.T) {
 		if got := clusterWebhooks(t, n); len(got) != 0 {
 			t.Errorf("%s: webhooks %v after listen exited, want none", n.Name, got)
 		}
+	}
+}
+
+// eventsOf runs 'events args... --json' in node n and returns the events.
+func eventsOf(t *testing.T, bin string, n *glustertest.Node, args ...string) []api.Event {
+	t.Helper()
+	out, errOut, code := cli(t, n, bin, append([]string{"events", "--json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("%s: events %v: exit %d\n%s%s", n.Name, args, code, out, errOut)
+	}
+	var evs []api.Event
+	for line := range strings.Lines(out) {
+		var ev api.Event
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("%s: events --json line %q: %v", n.Name, line, err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func describe(evs []api.Event) []string {
+	var d []string
+	for _, ev := range evs {
+		d = append(d, fmt.Sprintf("%s/%d %s", shortID(ev.Node), ev.Seq, ev.Event))
+	}
+	return d
+}
+
+func shortID(id string) string { return id[:min(8, len(id))] }
+
+// waitEvents polls 'events args...' in node n until want says yes, for at
+// most a minute (forwarding brings a peer's events within a second or
+// two).
+func waitEvents(t *testing.T, bin string, n *glustertest.Node, what string, want func([]api.Event) bool, args ...string) []api.Event {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		evs := eventsOf(t, bin, n, args...)
+		if want(evs) {
+			return evs
+		}
+		if time.Now().After(deadline) {
+			st, err := n.API().Status(context.Background())
+			if err == nil && st.Forwarding != nil {
+				b, _ := json.Marshal(st.Forwarding)
+				t.Logf("%s: forwarding %s", n.Name, b)
+			}
+			t.Fatalf("%s: events %v after a minute: %v; want %s", n.Name, args, describe(evs), what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func count(evs []api.Event, node, event string) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Node == node && ev.Event == event {
+			n++
+		}
+	}
+	return n
+}
+
+// testEvents checks the cluster view of 'events' once each node has
+// journaled a VOLUME_START.
+func testEvents(t *testing.T, bin string, n1, n2 *glustertest.Node) {
+	both := func(evs []api.Event) bool {
+		return count(evs, n1.UUID(), "VOLUME_START") == 1 && count(evs, n2.UUID(), "VOLUME_START") == 1
+	}
+	evs := waitEvents(t, bin, n1, "node1's and node2's VOLUME_START, once each", both)
+	if len(evs) != 2 {
+		t.Errorf("node1: events = %v, want the two VOLUME_START only", describe(evs))
+	}
+	local := eventsOf(t, bin, n1, "--local")
+	if len(local) != 1 || local[0].Node != n1.UUID() {
+		t.Errorf("node1: events --local = %v, want node1's VOLUME_START only", describe(local))
+	}
+	// Readable lines name node2 by the hostname glusterd knows it by.
+	out, errOut, code := cli(t, n1, bin, "events", "--type", "VOLUME_START", "--color", "never")
+	if code != 0 || !regexp.MustCompile(`(?m)^\S+ node2 VOLUME_START +info +volume +force=0 name=gv0$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^\S+ node1 VOLUME_START `).MatchString(out) {
+		t.Errorf("node1: events: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// The cursor of the last event node1 printed resumes on node2: nothing
+	// before it again, and the next event (journaled on node1, forwarded)
+	// once.
+	cursor := evs[len(evs)-1].Cursor
+	if again := eventsOf(t, bin, n2, "--since", cursor); len(again) != 0 {
+		t.Errorf("node2: events --since %s (node1's last) = %v, want none", cursor, describe(again))
+	}
+	if o, err := n1.Run(nil, bin, "emit", "VOLUME_STOP", "name=gv0", "force=0"); err != nil {
+		t.Fatalf("emit on node1: %v: %s", err, o)
+	}
+	after := waitEvents(t, bin, n2, "node1's VOLUME_STOP", func(evs []api.Event) bool { return len(evs) > 0 }, "--since", cursor)
+	if len(after) != 1 || after[0].Node != n1.UUID() || after[0].Event != "VOLUME_STOP" {
+		t.Errorf("node2: events --since %s = %v, want node1's VOLUME_STOP only", cursor, describe(after))
+	}
+	// ...and the last two, read back on node2.
+	last := eventsOf(t, bin, n2, "-n", "2")
+	if len(last) != 2 || last[1].Event != "VOLUME_STOP" {
+		t.Errorf("node2: events -n 2 = %v, want a VOLUME_START and node1's VOLUME_STOP", describe(last))
 	}
 }
