@@ -143,6 +143,10 @@ func (c *SyncCmd) Run(env *Env, g *Globals) error {
 	if err != nil && !errors.Is(err, config.ErrNotExist) {
 		return &Error{Code: ExitInvalidConfig, Err: err, Hints: []string{"fix this node's config first, or run sync from a node whose config loads"}}
 	}
+	if !exists {
+		// No config yet: sync writes one everywhere, with the forwarding key.
+		exists = cl.EnsurePeerKey()
+	}
 	var rows []nodeResult
 	var installErr error
 	if exists {

@@ -193,16 +193,16 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 
 	d.events = eventlog.Local(j, d.nodeID)
-	if err := d.startForward(runCtx, node, cluster); err != nil {
-		d.stopHooks()
-		return err
-	}
-	defer d.fwd.stop() // after the state table stops, before the journal closes
 	if err := d.startState(runCtx); err != nil {
 		d.stopHooks()
 		return err
 	}
 	defer d.stopState() // before the journal closes
+	if err := d.startForward(runCtx, node, cluster); err != nil {
+		d.stopHooks()
+		return err
+	}
+	defer d.fwd.stop() // before the state table stops and the journal closes
 	conns, err := d.openIntake(node)
 	if err != nil {
 		d.stopHooks()

@@ -99,14 +99,19 @@ func NewForwarder(o Options) *Forwarder {
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 15 * time.Second}).DialContext,
 			MaxIdleConnsPerHost:   2,
 			IdleConnTimeout:       90 * time.Second,
-			ResponseHeaderTimeout: o.Wait + 15*time.Second,
+			ResponseHeaderTimeout: o.Wait + 5*time.Second,
 		}}
 	}
 	return &Forwarder{o: o, client: c, log: o.Logger, pullers: map[string]*puller{}}
 }
 
-// peerRefresh is how often the peer list is asked for again.
-const peerRefresh = 5 * time.Second
+// peerRefresh is how often the peer list is asked for again; maxBackoff
+// bounds the pause between failed pulls (a dial, every 10 s, for a peer
+// that is down: it catches up within that of its return).
+const (
+	peerRefresh = 5 * time.Second
+	maxBackoff  = 10 * time.Second
+)
 
 // Run pulls until ctx ends.
 func (f *Forwarder) Run(ctx context.Context) {
@@ -219,7 +224,7 @@ func (f *Forwarder) pull(ctx context.Context, p *puller) {
 			var ae *AuthError
 			f.fail(p, err, errors.As(err, &ae))
 			f.mu.Lock()
-			backoff := min(time.Second<<min(p.failures-1, 5), 30*time.Second)
+			backoff := min(time.Second<<min(p.failures-1, 4), maxBackoff)
 			f.mu.Unlock()
 			if !sleep(ctx, backoff) {
 				return
@@ -355,7 +360,9 @@ func (f *Forwarder) request(ctx context.Context, p *puller, keys *Keys, req Pull
 	if err != nil {
 		return nil, addr, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(req.WaitMS)*time.Millisecond+15*time.Second)
+	// The server answers within the wait; beyond it the connection is
+	// dead (a cut network sends no FIN).
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(req.WaitMS)*time.Millisecond+5*time.Second)
 	defer cancel()
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+PullPath, bytes.NewReader(body))
 	if err != nil {

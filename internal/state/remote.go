@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"slices"
 
 	"github.com/gluster/gluster-eventing/gfevent"
 	"github.com/gluster/gluster-eventing/internal/evrec"
@@ -21,10 +22,11 @@ type remoteBatch struct {
 // table's Seq stays this journal's.
 //
 // Skipped: PEER_CONNECT and PEER_DISCONNECT (they say how the origin sees
-// its links, not how this node does), events the table made itself
-// (synthesized), and events received before the table's last
-// reconciliation (glusterd's answer is newer than they are: a replica
-// that caught up with hours of events must not replay them over it).
+// its links, not how this node does) and events received before the
+// start of the table's last reconciliation (glusterd's answer is newer
+// than they are: a replica that caught up with hours of events must not
+// replay them over it). Events the origin's table synthesized are applied:
+// what its reconciliation saw is news here.
 // ApplyRemote waits until the table's loop takes the batch.
 func (t *Table) ApplyRemote(ctx context.Context, origin string, recs []*evrec.Record) error {
 	if t.done == nil {
@@ -49,11 +51,22 @@ func (t *Table) applyRemote(b remoteBatch) {
 			continue
 		}
 		t.mu.Lock()
-		if !t.reconciled.IsZero() && r.Received.Before(t.reconciled) {
+		// The start of the last reconciliation that answered: what
+		// glusterd said then is newer than an event received before.
+		cutoff := t.reconciled
+		if t.lastAsk.Before(cutoff) {
+			cutoff = t.lastAsk
+		}
+		if !cutoff.IsZero() && r.Received.Before(cutoff) {
 			t.mu.Unlock()
 			continue
 		}
-		set := t.applyLocked(&r.Event)
+		ev := r.Event
+		if v, _ := ev.Get(SynthesizedKey); v != "" {
+			// What the origin's reconciliation saw is news here.
+			ev.Fields = slices.DeleteFunc(slices.Clone(ev.Fields), func(f gfevent.Field) bool { return f.Key == SynthesizedKey })
+		}
+		set := t.applyLocked(&ev)
 		if len(set) > 0 {
 			t.publishLocked(set)
 			changed = true

@@ -26,7 +26,7 @@ func TestApplyRemote(t *testing.T) {
 	tb := startTable(t, replica3(), j)
 	_, ch, cancel := tb.Subscribe(16)
 	defer cancel()
-	reconciled := tb.Snapshot().Reconciled
+	reconciled := tb.Snapshot().Reconciled // the ask started before it
 	ctx := context.Background()
 	const origin = "22222222-2222-2222-2222-222222222222"
 
@@ -40,7 +40,8 @@ func TestApplyRemote(t *testing.T) {
 		{"the origin's peer link", remoteRec(time.Now(), gfevent.PeerDisconnect, "peer", "node1", "uuid", selfUUID), ""},
 		{"a brick goes down", remoteRec(time.Now(), gfevent.BrickDisconnected, "peer", "node1", "volume", "rv", "brick", "/b/2"), "/b/2"},
 		{"repeated", remoteRec(time.Now(), gfevent.BrickDisconnected, "peer", "node1", "volume", "rv", "brick", "/b/2"), ""},
-		{"another brick", remoteRec(time.Now(), gfevent.BrickDisconnected, "peer", "node1", "volume", "rv", "brick", "/b/3"), "/b/3"},
+		{"another brick, synthesized by the origin's reconciliation", remoteRec(time.Now(), gfevent.BrickDisconnected,
+			"peer", "node1", "volume", "rv", "brick", "/b/3", SynthesizedKey, SynthesizedReconcile), "/b/3"},
 	} {
 		if err := tb.ApplyRemote(ctx, origin, []*evrec.Record{tc.rec}); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
