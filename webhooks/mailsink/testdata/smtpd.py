@@ -2,12 +2,13 @@
 """A real SMTP server for the mailsink tests: Python's aiosmtpd (Debian
 python3-aiosmtpd) on a loopback port chosen by the kernel.
 
+It listens on 127.0.0.1 (--host) and a port the kernel picks (--port).
 Each accepted message is written to DIR/NNNNNN.eml (the envelope sender and
 recipients as X-Envelope-From/X-Envelope-To headers, then the message as
 received), atomically. Prints "READY <port>" on stdout once it listens.
 
-  smtpd.py --dir DIR [--tls starttls|implicit|none] [--cert PEM --key PEM]
-           [--auth USER:PASSWORD] [--fail CODE:COUNT]
+  smtpd.py --dir DIR [--host IP] [--port PORT] [--tls starttls|implicit|none]
+           [--cert PEM --key PEM] [--auth USER:PASSWORD] [--fail CODE:COUNT]
 
 --tls starttls requires STARTTLS before MAIL; --auth requires AUTH (PLAIN,
 LOGIN or CRAM-MD5, over TLS only); --fail answers the DATA of the first
@@ -74,6 +75,8 @@ class CramMD5Handler(Handler):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dir", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
     p.add_argument("--tls", default="none", choices=["starttls", "implicit", "none"])
     p.add_argument("--cert")
     p.add_argument("--key")
@@ -114,7 +117,7 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(
-        loop.create_server(factory, "127.0.0.1", 0, ssl=ctx if a.tls == "implicit" else None)
+        loop.create_server(factory, a.host, a.port, ssl=ctx if a.tls == "implicit" else None)
     )
     port = server.sockets[0].getsockname()[1]
     print("READY %d" % port, flush=True)
