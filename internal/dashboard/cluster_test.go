@@ -63,6 +63,7 @@ func TestClusterBrickDown(t *testing.T) {
 	b.Navigate(dashURL)
 	b.WaitFor("node 1's page live, both peers connected", jsLive+` && document.querySelectorAll('#peers li.peer.health-ok').length === 2`, 30*time.Second)
 	b.WaitFor("node 2's brick online and the volume ok", jsHealth("data-brick-id", brick2)+` === 'ok' && `+jsHealth("data-volume", "cv")+` === 'ok'`, 60*time.Second)
+	b.WaitFor("node 2's row saying its events are forwarded", fmt.Sprintf(`(document.querySelector('[data-peer=%s] .fwd') || {dataset: {}}).dataset.forwarding === 'ok'`, js(n2.UUID())), 30*time.Second)
 	b.WaitFor("node 2's events on node 1's page", fmt.Sprintf(`[...document.querySelectorAll('#event-list li.ev')].some(e => e.dataset.node === %s)`, js(n2.UUID())), 30*time.Second)
 
 	killed := time.Now() // the wait for the kill's reaping counts too

@@ -68,7 +68,8 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		},
 	}
 	f.status = api.Status{Version: "test", NodeID: f.node,
-		Webhooks: []api.Webhook{{ID: "wh1", Name: "alerts", URL: "http://127.0.0.1:9000/listen", Format: "legacy", State: "ok", Delivered: 3}}}
+		Forwarding: &api.ForwardStatus{State: "on", Peers: []api.ForwardPeer{{Node: "7d00aa12-0000-4000-8000-000000000002", Address: "node2:55557", Connected: true}}},
+		Webhooks:   []api.Webhook{{ID: "wh1", Name: "alerts", URL: "http://127.0.0.1:9000/listen", Format: "legacy", State: "ok", Delivered: 3}}}
 	mux := http.NewServeMux()
 	mux.Handle("/", Handler())
 	mux.HandleFunc("GET /v1/state", f.auth(f.serveState))
@@ -166,6 +167,14 @@ func (f *fakeAPI) trim(oldest uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.oldest = oldest
+}
+
+// setForwarding changes what v1/status says of the pull from node2.
+func (f *fakeAPI) setForwarding(connected bool, errText string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := &f.status.Forwarding.Peers[0]
+	p.Connected, p.Error = connected, errText
 }
 
 // failStatus makes v1/status answer 500 with msg ("" stops it).

@@ -429,6 +429,7 @@
         h('small', {}, label));
     });
     $('peers').replaceChildren(...(peers.length ? peers : [h('li', {class: 'empty'}, 'no peers known')]));
+    renderForwarding();
 
     const bricks = new Map((s.bricks || []).map((b) => [b.id, b]));
     const vols = (s.volumes || []).map((v) => renderVolume(v, bricks));
@@ -520,8 +521,30 @@
     }
   }
 
+  // renderForwarding says, on each peer's row, whether its events reach
+  // this node (node-to-node forwarding), from the last status.
+  function renderForwarding() {
+    const fw = app.status && app.status.forwarding;
+    const line = $('forward-status');
+    line.hidden = !(fw && fw.state !== 'on');
+    line.textContent = fw && fw.state !== 'on' ?
+      `Event forwarding is off${fw.reason ? ': ' + fw.reason : ''} — the list shows this node's events only.` : '';
+    const byNode = new Map(((fw && fw.state === 'on' && fw.peers) || []).map((p) => [p.node, p]));
+    for (const li of document.querySelectorAll('#peers li.peer')) {
+      li.querySelector('.fwd')?.remove();
+      const p = byNode.get(li.dataset.peer);
+      if (!p) continue;
+      const lag = (p.origins || []).reduce((n, o) => n + (o.lag || 0), 0);
+      const ok = p.connected;
+      li.append(h('small', {class: 'fwd ' + (ok ? 'fwd-ok' : 'fwd-down'), 'data-forwarding': ok ? 'ok' : 'down', title: p.address || ''},
+        ok ? (lag ? `events: ${lag} behind` : 'events: forwarded') :
+          `events not reaching this node${p.error ? ': ' + p.error : ''}`));
+    }
+  }
+
   function renderStatus(st) {
     app.status = st;
+    renderForwarding();
     $('node').textContent = `${selfLabel(st)} · ${st.version || ''}`;
     $('node').title = 'node ' + (st.node_id || '?');
 
