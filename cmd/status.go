@@ -103,6 +103,9 @@ func printStatus(env *Env, st *api.Status, volumes string) {
 	if volumes != "" {
 		fmt.Fprintf(w, "Volumes:\t%s\n", volumes)
 	}
+	if f := forwardingLine(st.Forwarding); f != "" {
+		fmt.Fprintf(w, "Forwarding:\t%s\n", f)
+	}
 	w.Flush()
 	fmt.Fprintln(env.Stdout)
 	if len(st.Webhooks) == 0 {
