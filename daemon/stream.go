@@ -274,18 +274,13 @@ func (d *Daemon) serveEvents(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	next, _ := json.Marshal(sub.Cursor().String())
 	body = append(body, `],"next":`...)
-	body = appendQuoted(body, sub.Cursor().String())
+	body = append(body, next...)
 	body = append(body, "}\n"...)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(body)
-}
-
-func appendQuoted(b []byte, s string) []byte {
-	f := hub.Frame{Cursor: s}
-	j := f.AppendJSON(nil) // {"cursor":"s"
-	return append(b, j[len(`{"cursor":`):]...)
 }
 
 // serveSSE answers GET /v1/events/stream with Server-Sent Events: each
