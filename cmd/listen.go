@@ -58,7 +58,8 @@ func (c *ListenCmd) Help() string {
 	return "Each event is printed as 'gluster-eventing events' prints it (with --json, one JSON object per delivery: the " +
 		"event's fields as in events --json, and format, verified, webhook_id, path and remote), whichever body it came in: " +
 		"glustereventsd's legacy body or a Standard Webhooks one. A delivery that fails verification is answered 401 " +
-		"(the sending daemon retries it) and reported on standard error; a GET on any path is answered 200, for health checks. " +
+		"(the sending daemon retries it) and reported on standard error; a redelivery of a webhook-id already printed is answered " +
+		"200 and not printed again; a GET on any path is answered 200, for health checks. " +
 		"With --register the webhook is added through the cluster config like webhook-add, so the nodes deliver only events " +
 		"journaled from then on; it is deleted when listen exits, and a failure to delete it is an error saying how to."
 }
@@ -286,9 +287,44 @@ type receiver struct {
 	v     *verifier
 	names *nodeNames
 
-	mu   sync.Mutex // serialises output and n
+	mu   sync.Mutex // serialises output, n and seen
 	n    int
 	done chan struct{} // closed after count events
+	seen recentIDs     // webhook-ids printed
+}
+
+// recentIDs remembers the last maxRecentIDs webhook-ids, so that a
+// redelivery (the sender retried after a timeout, though the first
+// attempt got here) is not printed twice.
+type recentIDs struct {
+	set  map[string]struct{}
+	ring []string
+	next int
+}
+
+const maxRecentIDs = 4096
+
+func (r *recentIDs) has(id string) bool {
+	_, ok := r.set[id]
+	return ok
+}
+
+// add records id, forgetting the oldest beyond maxRecentIDs.
+func (r *recentIDs) add(id string) {
+	if r.has(id) {
+		return
+	}
+	if r.set == nil {
+		r.set = make(map[string]struct{}, maxRecentIDs)
+	}
+	if len(r.ring) < maxRecentIDs {
+		r.ring = append(r.ring, id)
+	} else {
+		delete(r.set, r.ring[r.next])
+		r.ring[r.next] = id
+		r.next = (r.next + 1) % maxRecentIDs
+	}
+	r.set[id] = struct{}{}
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -333,9 +369,17 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		answer(w, http.StatusServiceUnavailable, "this receiver is done")
 		return
 	}
+	if d.WebhookID != "" && r.seen.has(d.WebhookID) {
+		fmt.Fprintf(r.env.Stderr, "%s: %s again (the sender retried a delivery that arrived): printed once\n", r.env.Prog, d.WebhookID)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if err := r.print(d); err != nil {
 		answer(w, http.StatusInternalServerError, "printing the event: "+err.Error())
 		return
+	}
+	if d.WebhookID != "" {
+		r.seen.add(d.WebhookID)
 	}
 	w.WriteHeader(http.StatusOK)
 	r.n++

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -265,5 +266,46 @@ func TestRegistrationRemoveError(t *testing.T) {
 	if !errors.As(err, &e) || e.Code == ExitOK || !strings.Contains(err.Error(), "could not delete the webhook 0123456789abcdef") ||
 		len(e.Hints) == 0 || !strings.Contains(e.Hints[0], "gluster-eventing webhook-del 0123456789abcdef") {
 		t.Fatalf("remove = %v (%+v)", err, e)
+	}
+}
+
+func TestRecentIDs(t *testing.T) {
+	var r recentIDs
+	for i := range maxRecentIDs + 10 {
+		r.add(strconv.Itoa(i))
+	}
+	r.add("4000") // already there: no effect
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{{"0", false}, {"9", false}, {"10", true}, {strconv.Itoa(maxRecentIDs + 9), true}, {"x", false}} {
+		if got := r.has(tc.id); got != tc.want {
+			t.Errorf("has(%s) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+	if len(r.set) != maxRecentIDs || len(r.ring) != maxRecentIDs {
+		t.Errorf("holds %d ids (ring %d), want %d", len(r.set), len(r.ring), maxRecentIDs)
+	}
+}
+
+// A redelivery (same webhook-id) is answered 200 and printed once.
+func TestListenRedelivery(t *testing.T) {
+	stdout, stderr, addr, _ := startListen(t, "127.0.0.1:0", "--json")
+	body := `{"id":"evt_a_b_1","type":"gluster.volume_start","event":"VOLUME_START","data":{}}`
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/listen", strings.NewReader(body))
+		req.Header.Set("Webhook-Id", "evt_a_b_1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	waitMatch(t, stderr, regexp.MustCompile(`evt_a_b_1 again \(the sender retried a delivery that arrived\): printed once`))
+	if n := strings.Count(stdout.String(), "\n"); n != 1 {
+		t.Errorf("printed %d lines, want 1:\n%s", n, stdout)
 	}
 }
