@@ -74,6 +74,14 @@ var (
 		"it exits 4 when some daemons are not up and 3 when none is. " +
 		"status --local and reload --local talk only to this node's daemon, over HTTP on the unix socket " +
 		"/run/gluster-eventing/api.sock; reload returns only when the new configuration is in effect."
+	pDashboard = "The daemon serves a live dashboard at / on its HTTP listener ([http] listen, http://127.0.0.1:55556/ by default): " +
+		"peers, volumes and bricks coloured by health (ok, degraded, down, unknown), each webhook's delivery health and counters, " +
+		"the daemon's counters, whether each peer's events reach this node, and the cluster's events as they arrive, newest first, " +
+		"filtered by type, category, severity, volume, node or a filter expression. " +
+		"It follows the event stream: no polling, no reloads; after a disconnect it resumes from the last event it showed, " +
+		"and when that is older than the journal keeps it says so and goes on from the current state. " +
+		"With [http] token_file set it asks for the token and signs in with a session cookie. " +
+		"Its files are embedded in the binary and load nothing from elsewhere (Content-Security-Policy default-src 'self')."
 	pWebhooks = "Webhooks: webhook-add gives each webhook a stable id, shown in webhook-list, which webhook-mod, webhook-del, " +
 		"webhook-replay and webhook-dead-letters accept like the webhook's name or URL; webhook-mod --url changes the URL " +
 		"(to rotate a credential in it) without losing the events queued for the webhook. " +
@@ -177,7 +185,7 @@ func family(group, summary string, description []string) Options {
 // written down twice, and the peer tree to the page with Peer set.
 func Pages() []Page {
 	daemon := family(GroupDaemon, "run the Gluster eventing daemon and manage it on every node",
-		[]string{pDaemon, pIntro, pStatus, pUnits, pCluster})
+		[]string{pDaemon, pIntro, pStatus, pDashboard, pUnits, pCluster})
 	daemon.Environment = envVars
 	daemon.Files = files
 	daemon.Signals = signals
@@ -190,6 +198,8 @@ func Pages() []Page {
 			"gluster-eventing events -f --category brick --severity warning"},
 		{"Print the volume events of the last hour as JSON lines, and resume later after the last one printed:",
 			"gluster-eventing events --since 1h --type 'VOLUME_*' --json; gluster-eventing events --since CURSOR"},
+		{"Open node1's dashboard from a workstation, through SSH (then browse http://127.0.0.1:55556/):",
+			"ssh -N -L 55556:127.0.0.1:55556 root@node1"},
 	}
 	daemon.SeeAlso = seeAlso(daemon.Name, "systemd.service(5)", "systemd.socket(5)", "sd_notify(3)", "busctl(1)")
 
