@@ -22,7 +22,9 @@
 // net/http client posting to the same receiver.
 //
 // The package also holds the signing primitives ([GlusterJWT],
-// [StandardSignature]) and a one-shot [SendTestEvent] delivery.
+// [StandardSignature]), the receiver's checks of them ([VerifyBearer],
+// [VerifyGlusterJWT], [VerifyStandard], used by gluster-eventing listen)
+// and a one-shot [SendTestEvent] delivery.
 //
 // Imported by daemon/ (which runs a Manager over its journal) and cmd/
 // (webhook-test, and showing delivery health). It has no package-level
