@@ -52,6 +52,9 @@ type CLI struct {
 	NotifierList NotifierListCmd `cmd:"" help:"List notifiers (secrets redacted) and their delivery health on this node." group:"Webhooks"`
 	NotifierTest NotifierTestCmd `cmd:"" help:"Send a test event through a notifier from every node and report the result." group:"Webhooks"`
 
+	NotifierDeadLetters NotifierDeadLettersCmd `cmd:"" name:"notifier-dead-letters" help:"List the events a notifier gave up on, on this node." group:"Webhooks"`
+	NotifierReplay      NotifierReplayCmd      `cmd:"" help:"Send a notifier's events again, from a seq or time or its dead letters, on this node." group:"Webhooks"`
+
 	ChannelAdd  ChannelAddCmd  `cmd:"" help:"Define a channel, a named filter that webhooks, notifiers and event API clients refer to, on every node." group:"Webhooks"`
 	ChannelDel  ChannelDelCmd  `cmd:"" help:"Delete a channel, on every node." group:"Webhooks"`
 	ChannelList ChannelListCmd `cmd:"" help:"List the channels, their filters and what uses them." group:"Webhooks"`

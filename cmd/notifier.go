@@ -301,7 +301,7 @@ func warnFailingNotifiers(env *Env, where string, hs []api.Notifier) {
 			what = append(what, "stopped: "+orDash(h.LastError))
 		}
 		if h.DeadLetters > 0 {
-			what = append(what, fmt.Sprintf("%d events dead-lettered", h.DeadLetters))
+			what = append(what, fmt.Sprintf("%d events dead-lettered (notifier-dead-letters %s)", h.DeadLetters, h.ID))
 		}
 		if h.Target != "" {
 			name += " " + h.Target

@@ -23,20 +23,9 @@ type WebhookReplayCmd struct {
 }
 
 func (c *WebhookReplayCmd) Run(env *Env, g *Globals) error {
-	var req api.ReplayRequest
-	switch {
-	case c.DeadLetters && c.Since != "":
-		return errorf(ExitUsage, "give --since or --dead-letters, not both")
-	case c.DeadLetters:
-		req.DeadLetters = true
-	case c.Since != "":
-		var err error
-		if req, err = parseSince(c.Since, time.Now()); err != nil {
-			return err
-		}
-	default:
-		return &Error{Code: ExitUsage, Err: errors.New("say what to replay: --since SEQ|TIME or --dead-letters"),
-			Hints: []string{"'gluster-eventing webhook-dead-letters " + c.Ref + "' lists what the webhook gave up on"}}
+	req, err := replayRequest(c.Since, c.DeadLetters, "webhook", c.Ref)
+	if err != nil {
+		return err
 	}
 	hook, client, err := webhookOnDaemon(g, c.Ref)
 	if err != nil {
@@ -62,6 +51,21 @@ func (c *WebhookReplayCmd) Run(env *Env, g *Globals) error {
 			res.Records, res.From, res.To, hook.Key(), config.RedactURL(hook.URL))
 	}
 	return nil
+}
+
+// replayRequest reads the --since and --dead-letters of a replay of the
+// webhook or notifier (noun) ref.
+func replayRequest(since string, deadLetters bool, noun, ref string) (api.ReplayRequest, error) {
+	switch {
+	case deadLetters && since != "":
+		return api.ReplayRequest{}, errorf(ExitUsage, "give --since or --dead-letters, not both")
+	case deadLetters:
+		return api.ReplayRequest{DeadLetters: true}, nil
+	case since != "":
+		return parseSince(since, time.Now())
+	}
+	return api.ReplayRequest{}, &Error{Code: ExitUsage, Err: errors.New("say what to replay: --since SEQ|TIME or --dead-letters"),
+		Hints: []string{"'gluster-eventing " + noun + "-dead-letters " + ref + "' lists what the " + noun + " gave up on"}}
 }
 
 // parseSince reads --since: a journal seq, a time, or a duration before now.
@@ -119,8 +123,15 @@ func (c *WebhookDeadLettersCmd) Run(env *Env, g *Globals) error {
 	if g.JSON {
 		return env.printJSON(dl)
 	}
+	printDeadLetters(env, dl, "webhook", hook.Key())
+	return nil
+}
+
+// printDeadLetters prints the dead letters of the webhook or notifier
+// (noun) id as a table.
+func printDeadLetters(env *Env, dl *api.DeadLetters, noun, id string) {
 	if len(dl.DeadLetters) == 0 {
-		fmt.Fprintf(env.Stdout, "webhook %s has no dead letters\n", hook.Key())
+		fmt.Fprintf(env.Stdout, "%s %s has no dead letters\n", noun, id)
 	} else {
 		w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "SEQ\tEVENTS\tGIVEN UP AT\tATTEMPTS\tLAST ANSWER\tKINDS")
@@ -130,7 +141,7 @@ func (c *WebhookDeadLettersCmd) Run(env *Env, g *Globals) error {
 				seqs += "-" + strconv.FormatUint(d.LastSeq, 10)
 			}
 			answer := d.Error
-			if answer == "" {
+			if answer == "" && noun == "webhook" {
 				answer = fmt.Sprintf("HTTP %d %s", d.Status, http.StatusText(d.Status))
 			}
 			var kinds []string
@@ -141,10 +152,9 @@ func (c *WebhookDeadLettersCmd) Run(env *Env, g *Globals) error {
 				strings.Join(kinds, ", "))
 		}
 		w.Flush()
-		fmt.Fprintf(env.Stdout, "\nsend them again with: gluster-eventing webhook-replay %s --dead-letters\n", hook.Key())
+		fmt.Fprintf(env.Stdout, "\nsend them again with: gluster-eventing %s-replay %s --dead-letters\n", noun, id)
 	}
 	if dl.Dropped > 0 {
 		fmt.Fprintf(env.Stdout, "%d older dead letters are no longer kept (list bound or journal retention)\n", dl.Dropped)
 	}
-	return nil
 }

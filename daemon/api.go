@@ -117,6 +117,7 @@ func (d *Daemon) startAPI(path string) (*apiServer, error) {
 		writeJSON(w, code, res)
 	})
 	d.webhookRoutes(mux)
+	d.notifierRoutes(mux)
 	d.stateRoutes(mux)
 	d.streamRoutes(mux)
 	d.loginRoutes(mux)

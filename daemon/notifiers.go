@@ -1,6 +1,9 @@
 package daemon
 
 import (
+	"fmt"
+	"net/http"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gluster/gluster-eventing/internal/api"
@@ -85,4 +88,33 @@ func (c *notifierCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- pm
 		}
 	}
+}
+
+// notifierRoutes adds the notifier endpoints to the API: their health,
+// dead letters and replays, on this node's journal.
+func (d *Daemon) notifierRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/notifiers", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, notifierHealth(d.hooks.NotifierHealth()))
+	})
+	mux.HandleFunc("GET /v1/notifiers/{id}/dead-letters", d.serveNotifierDeadLetters)
+	mux.HandleFunc("POST /v1/notifiers/{id}/replay", func(w http.ResponseWriter, r *http.Request) {
+		d.replay(w, r, "notifier", d.hooks.ReplayNotifierFrom, d.hooks.ReplayNotifierDeadLetters)
+	})
+}
+
+func (d *Daemon) serveNotifierDeadLetters(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	dls, ok := d.hooks.NotifierDeadLetters(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no notifier with id %q", id))
+		return
+	}
+	out := api.DeadLetters{ID: id, DeadLetters: []api.DeadLetter{}}
+	for _, h := range d.hooks.NotifierHealth() {
+		if h.ID == id {
+			out.URL, out.Dropped = h.Target, h.DeadLettersDropped
+		}
+	}
+	d.countDeadLetters(&out, dls)
+	writeJSON(w, http.StatusOK, out)
 }

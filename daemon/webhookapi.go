@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,6 +42,12 @@ func (d *Daemon) serveDeadLetters(w http.ResponseWriter, r *http.Request) {
 			out.URL, out.Dropped = h.URL, h.DeadLettersDropped
 		}
 	}
+	d.countDeadLetters(&out, dls)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// countDeadLetters adds dls to out, each with its events counted by name.
+func (d *Daemon) countDeadLetters(out *api.DeadLetters, dls []webhooks.DeadLetter) {
 	budget := maxDeadLetterReads
 	for _, dl := range dls {
 		a := api.DeadLetter{Seq: dl.Seq, LastSeq: dl.LastSeq, Count: dl.Count(), At: dl.At, Attempts: dl.Attempts,
@@ -65,17 +72,24 @@ func (d *Daemon) serveDeadLetters(w http.ResponseWriter, r *http.Request) {
 		}
 		out.DeadLetters = append(out.DeadLetters, a)
 	}
-	writeJSON(w, http.StatusOK, out)
 }
 
 func (d *Daemon) serveReplay(w http.ResponseWriter, r *http.Request) {
+	d.replay(w, r, "webhook", d.hooks.ReplayFrom, d.hooks.ReplayDeadLetters)
+}
+
+// replay answers a replay request of a webhook or notifier (what), with
+// its manager's replay functions.
+func (d *Daemon) replay(w http.ResponseWriter, r *http.Request, what string,
+	from func(context.Context, string, uint64) (webhooks.Replayed, error),
+	dead func(context.Context, string) (webhooks.Replayed, error)) {
 	id := r.PathValue("id")
 	q := r.URL.Query()
 	var res webhooks.Replayed
 	var err error
 	switch {
 	case q.Get("dead_letters") == "true":
-		res, err = d.hooks.ReplayDeadLetters(r.Context(), id)
+		res, err = dead(r.Context(), id)
 	case q.Has("since_time"):
 		var t time.Time
 		if t, err = time.Parse(time.RFC3339Nano, q.Get("since_time")); err != nil {
@@ -84,7 +98,7 @@ func (d *Daemon) serveReplay(w http.ResponseWriter, r *http.Request) {
 		}
 		var seq uint64
 		if seq, err = d.hooks.SeqAt(t); err == nil {
-			res, err = d.hooks.ReplayFrom(r.Context(), id, seq)
+			res, err = from(r.Context(), id, seq)
 		}
 	case q.Has("since"):
 		var seq uint64
@@ -92,7 +106,7 @@ func (d *Daemon) serveReplay(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("since: %q is not a journal seq", q.Get("since")))
 			return
 		}
-		res, err = d.hooks.ReplayFrom(r.Context(), id, seq)
+		res, err = from(r.Context(), id, seq)
 	default:
 		writeError(w, http.StatusBadRequest, errors.New("give since, since_time or dead_letters=true"))
 		return
@@ -102,13 +116,13 @@ func (d *Daemon) serveReplay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case errors.Is(err, webhooks.ErrNoWebhook):
-		writeError(w, http.StatusNotFound, fmt.Errorf("no webhook with id %q on this node", id))
+	case errors.Is(err, webhooks.ErrNoWebhook), errors.Is(err, webhooks.ErrNoNotifier):
+		writeError(w, http.StatusNotFound, fmt.Errorf("no %s with id %q on this node", what, id))
 		return
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	d.log.Info("webhook replay", "webhook", id, "from", res.From, "to", res.To, "records", res.Records)
+	d.log.Info(what+" replay", what, id, "from", res.From, "to", res.To, "records", res.Records)
 	writeJSON(w, http.StatusOK, api.Replayed{ID: res.ID, From: res.From, To: res.To, Records: res.Records})
 }

@@ -10,8 +10,12 @@ import (
 	"github.com/gluster/gluster-eventing/internal/journal"
 )
 
-// ErrNoWebhook is returned, wrapped, for an id that no running webhook has.
-var ErrNoWebhook = errors.New("no such webhook")
+// ErrNoWebhook is returned, wrapped, for an id that no running webhook has;
+// ErrNoNotifier for one that no running notifier has.
+var (
+	ErrNoWebhook  = errors.New("no such webhook")
+	ErrNoNotifier = errors.New("no such notifier")
+)
 
 // Replayed says what a replay will send again.
 type Replayed struct {
@@ -31,6 +35,15 @@ type Replayed struct {
 // no longer kept as dead. A seq that retention has removed is refused with
 // a *journal.TrimmedError naming the oldest seq available.
 func (m *Manager) ReplayFrom(ctx context.Context, id string, seq uint64) (Replayed, error) {
+	return m.replayFrom(ctx, false, id, seq)
+}
+
+// ReplayNotifierFrom is ReplayFrom for the notifier with this id.
+func (m *Manager) ReplayNotifierFrom(ctx context.Context, id string, seq uint64) (Replayed, error) {
+	return m.replayFrom(ctx, true, id, seq)
+}
+
+func (m *Manager) replayFrom(ctx context.Context, notifier bool, id string, seq uint64) (Replayed, error) {
 	seq = max(seq, 1)
 	j := m.opts.Journal
 	last := j.LastSeq()
@@ -41,7 +54,7 @@ func (m *Manager) ReplayFrom(ctx context.Context, id string, seq uint64) (Replay
 	if last >= seq {
 		res.Records = last - seq + 1
 	}
-	err := m.restart(ctx, id, func(name string, st *persisted, now time.Time) error {
+	err := m.restart(ctx, notifier, id, func(name string, st *persisted, now time.Time) error {
 		st.Retries = nil
 		st.dropDeadFrom(seq)
 		st.Replay = slices.DeleteFunc(st.Replay, func(r seqSpan) bool { return r.From >= seq })
@@ -58,8 +71,18 @@ func (m *Manager) ReplayFrom(ctx context.Context, id string, seq uint64) (Replay
 // again, with the ids they had, before the events that arrive meanwhile.
 // MaxAge counts again from now for them.
 func (m *Manager) ReplayDeadLetters(ctx context.Context, id string) (Replayed, error) {
+	return m.replayDeadLetters(ctx, false, id)
+}
+
+// ReplayNotifierDeadLetters is ReplayDeadLetters for the notifier with
+// this id.
+func (m *Manager) ReplayNotifierDeadLetters(ctx context.Context, id string) (Replayed, error) {
+	return m.replayDeadLetters(ctx, true, id)
+}
+
+func (m *Manager) replayDeadLetters(ctx context.Context, notifier bool, id string) (Replayed, error) {
 	res := Replayed{ID: id}
-	err := m.restart(ctx, id, func(_ string, st *persisted, now time.Time) error {
+	err := m.restart(ctx, notifier, id, func(_ string, st *persisted, now time.Time) error {
 		for _, d := range st.Dead {
 			if res.From == 0 || d.Seq < res.From {
 				res.From = d.Seq
@@ -96,20 +119,25 @@ func (m *Manager) SeqAt(t time.Time) (uint64, error) {
 	return lo, nil
 }
 
-// restart stops the worker of id, lets fn change its persisted state (and
-// cursor, by name) and starts it again.
-func (m *Manager) restart(ctx context.Context, id string, fn func(name string, st *persisted, now time.Time) error) error {
+// restart stops the worker of id (a notifier's if notifier is set, else a
+// webhook's), lets fn change its persisted state (and cursor, by name) and
+// starts it again.
+func (m *Manager) restart(ctx context.Context, notifier bool, id string, fn func(name string, st *persisted, now time.Time) error) error {
 	m.applyMu.Lock()
 	defer m.applyMu.Unlock()
+	workers, missing := m.workers, ErrNoWebhook
+	if notifier {
+		workers, missing = m.notifiers, ErrNoNotifier
+	}
 	m.mu.Lock()
-	w := m.workers[id]
+	w := workers[id]
 	closed := m.closed
 	m.mu.Unlock()
 	if closed {
 		return errors.New("webhooks: replay: manager is stopped")
 	}
 	if w == nil {
-		return fmt.Errorf("webhooks: replay: %w: %s", ErrNoWebhook, id)
+		return fmt.Errorf("webhooks: replay: %w: %s", missing, id)
 	}
 	stopErr := w.stop(ctx)
 	editErr := m.editState(w.name, func(st *persisted) {
@@ -119,7 +147,7 @@ func (m *Manager) restart(ctx context.Context, id string, fn func(name string, s
 	})
 	nw := newWorker(w.t, &m.opts)
 	m.mu.Lock()
-	m.workers[id] = nw
+	workers[id] = nw
 	m.mu.Unlock()
 	nw.start()
 	if err := errors.Join(stopErr, editErr); err != nil {

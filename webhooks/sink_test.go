@@ -298,3 +298,52 @@ func TestNotifierWithoutSink(t *testing.T) {
 		t.Errorf("SendTest = %+v", res)
 	}
 }
+
+// A notifier's dead letters are replayed like a webhook's: in batches for
+// a batching sink, before new events; a replay from a seq sends the
+// journal again from there.
+func TestNotifierReplay(t *testing.T) {
+	var mu sync.Mutex
+	broken := true
+	sink := &fakeSink{batching: &Batching{Max: 4}, verdict: func(int, *Message) Result {
+		mu.Lock()
+		defer mu.Unlock()
+		if broken {
+			return Result{Verdict: Permanent, Err: errors.New("template error")}
+		}
+		return Result{Verdict: Delivered}
+	}}
+	m, journal := newFakeManager(t, sink)
+	applyNotifiers(t, m, fakeNotifier())
+	appendEvents(t, journal, 10)
+	waitFor(t, 20*time.Second, "the dead letters", func() bool { return notifierHealth(t, m, "exec1").DeadLetters == 10 })
+	mu.Lock()
+	broken = false
+	mu.Unlock()
+	res, err := m.ReplayNotifierDeadLetters(t.Context(), "exec1")
+	if err != nil || res.Records != 10 || res.From != 1 || res.To != 10 {
+		t.Fatalf("ReplayNotifierDeadLetters = %+v, %v", res, err)
+	}
+	waitFor(t, 20*time.Second, "the replay", func() bool { return slices.Equal(sink.delivered(), seqRange(1, 10)) })
+	for _, s := range sink.recorded()[3:] {
+		if len(s.seqs) > 4 {
+			t.Errorf("replayed message of %d events, max 4", len(s.seqs))
+		}
+	}
+	if h := notifierHealth(t, m, "exec1"); h.DeadLetters != 0 {
+		t.Errorf("health after the replay %+v", h)
+	}
+	if _, err := m.ReplayNotifierFrom(t.Context(), "exec1", 9); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the replay from 9", func() bool { return len(sink.delivered()) == 12 })
+	if got := sink.delivered()[10:]; !slices.Equal(got, []uint64{9, 10}) {
+		t.Errorf("replay from 9 sent %v", got)
+	}
+	if _, err := m.ReplayNotifierFrom(t.Context(), "nosuch", 1); !errors.Is(err, ErrNoNotifier) {
+		t.Errorf("replay of an unknown notifier: %v", err)
+	}
+	if _, err := m.ReplayFrom(t.Context(), "exec1", 1); !errors.Is(err, ErrNoWebhook) {
+		t.Errorf("a notifier's id replayed as a webhook's: %v", err)
+	}
+}

@@ -1,6 +1,11 @@
 package api
 
-import "time"
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+)
 
 // Notifier is the health of one notifier (exec, email, snmp): the same
 // delivery machinery as a webhook's, so the same counters, with its kind
@@ -54,4 +59,32 @@ type NotifierTest struct {
 	Status   int     `json:"status,omitempty"`
 	Error    string  `json:"error,omitempty"`
 	Duration float64 `json:"duration_seconds"`
+}
+
+// Notifiers fetches the notifiers' delivery health.
+func (c *Client) Notifiers(ctx context.Context) ([]Notifier, error) {
+	var out []Notifier
+	if err := c.do(ctx, http.MethodGet, "/v1/notifiers", &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NotifierDeadLetters fetches the dead letters a notifier keeps; URL is
+// the notifier's target.
+func (c *Client) NotifierDeadLetters(ctx context.Context, id string) (*DeadLetters, error) {
+	var out DeadLetters
+	if err := c.do(ctx, http.MethodGet, "/v1/notifiers/"+url.PathEscape(id)+"/dead-letters", &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// NotifierReplay asks the daemon to send a notifier's events again.
+func (c *Client) NotifierReplay(ctx context.Context, id string, r ReplayRequest) (*Replayed, error) {
+	var out Replayed
+	if err := c.do(ctx, http.MethodPost, "/v1/notifiers/"+url.PathEscape(id)+"/replay?"+r.query().Encode(), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

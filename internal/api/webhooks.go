@@ -60,6 +60,15 @@ type DeadLetter struct {
 // retention removed one with status 410 whose Message names the oldest
 // seq available.
 func (c *Client) Replay(ctx context.Context, id string, r ReplayRequest) (*Replayed, error) {
+	var out Replayed
+	if err := c.do(ctx, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/replay?"+r.query().Encode(), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// query is r as the replay endpoints' query parameters.
+func (r ReplayRequest) query() url.Values {
 	q := url.Values{}
 	switch {
 	case r.DeadLetters:
@@ -69,11 +78,7 @@ func (c *Client) Replay(ctx context.Context, id string, r ReplayRequest) (*Repla
 	default:
 		q.Set("since", strconv.FormatUint(r.Since, 10))
 	}
-	var out Replayed
-	if err := c.do(ctx, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/replay?"+q.Encode(), &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return q
 }
 
 // DeadLetters fetches the dead letters a webhook keeps.
