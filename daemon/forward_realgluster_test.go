@@ -127,7 +127,8 @@ func allConnected(peers int) func(*api.ForwardStatus) bool {
 // The cluster-wide view on three real Gluster nodes: without a key a
 // daemon does not forward and says why; the first cluster change (sync)
 // makes the key and every node then serves every node's events, each
-// once, in order per origin; a cursor taken on node 1 resumes on node 2;
+// once, in order per origin; a cursor taken on node 1 resumes on node 2,
+// and so does an SSE stream with its Last-Event-ID;
 // node 3 cut off the network while node 1 and 2 go on, and node 1's
 // daemon stopped meanwhile, catches up with both when it returns (node
 // 1's events from node 2); a request with another key is refused (401)
@@ -176,6 +177,55 @@ func TestForwardOnRealCluster(t *testing.T) {
 	fwEmit(t, n3, bin, "fw3b", 3)
 	fwWait(t, []*glustertest.Node{n2}, cur, map[string]int{"fw1b": 4, "fw3b": 3}, origin, 30*time.Second)
 
+	// SSE: a stream from node 1, cut after half the events, resumes on
+	// node 2 with its Last-Event-ID: the rest, then new ones, each once.
+	type key struct {
+		node string
+		seq  uint64
+	}
+	q := api.EventQuery{Since: "0", Types: []string{"VOLUME_SET"}}
+	next := func(s *api.EventStream, seen map[key]bool) *api.StreamEvent {
+		t.Helper()
+		ev, err := s.Next()
+		if err != nil {
+			t.Fatalf("SSE: %v", err)
+		}
+		k := key{ev.Event.Node, ev.Event.Seq}
+		if seen[k] {
+			t.Fatalf("SSE: %s seq %d twice", k.node, k.seq)
+		}
+		seen[k] = true
+		return ev
+	}
+	seen := map[key]bool{}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	s1, err := n1.API().Stream(ctx, q, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const total = 10 + 7 + 5 + 4 + 3
+	var lastID string
+	for range total / 2 {
+		lastID = next(s1, seen).ID
+	}
+	s1.Close()
+	s2, err := n2.API().Stream(ctx, q, lastID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range total - total/2 {
+		next(s2, seen)
+	}
+	fwEmit(t, n3, bin, "fw3s", 2)
+	for i := range 2 {
+		if ev := next(s2, seen); ev.Event.Message["name"] != "fw3s" || ev.Event.Message["options"] != fmt.Sprint(i) {
+			t.Fatalf("SSE on node2 after the resume: %+v, want fw3s %d", ev.Event, i)
+		}
+	}
+	s2.Close()
+	cancel()
+	origin["fw3s"] = n3.UUID()
+
 	// Node 3 is cut off (its bridge port down); node 1 and 2 go on, so
 	// does node 3 on its own.
 	link := func(state string) {
@@ -213,7 +263,7 @@ func TestForwardOnRealCluster(t *testing.T) {
 	fwEmit(t, n1, bin, "fw1d", 2)
 	fwWait(t, c.Nodes, before, map[string]int{"fw1c": 6, "fw2c": 5, "fw3c": 4, "fw1d": 2}, origin, 60*time.Second)
 	// And everything from the start, each once, on every node.
-	fwWait(t, c.Nodes, "0", map[string]int{"fw1": 10, "fw2": 7, "fw3": 5, "fw1b": 4, "fw3b": 3,
+	fwWait(t, c.Nodes, "0", map[string]int{"fw1": 10, "fw2": 7, "fw3": 5, "fw1b": 4, "fw3b": 3, "fw3s": 2,
 		"fw1c": 6, "fw2c": 5, "fw3c": 4, "fw1d": 2}, origin, 30*time.Second)
 	for _, n := range c.Nodes {
 		fwStatus(t, n, 60*time.Second, "no lag", func(f *api.ForwardStatus) bool {
@@ -268,7 +318,7 @@ func TestForwardOnRealCluster(t *testing.T) {
 			return false
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
 	if _, err := n1.API().Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
