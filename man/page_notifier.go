@@ -13,4 +13,6 @@ const pNotifiers = "Notifiers get events like webhooks, through the same deliver
 	"is the notifier's last error in notifier-list and status. --max-in-flight (--concurrency) bounds the commands running at " +
 	"once. notifier-mod changes a notifier (notifier-mod pager -- /new/program args replaces the command), notifier-del " +
 	"removes it, notifier-list shows them with their health on this node, and notifier-test sends a TEST event (seq 0, not " +
-	"journaled) through one from every node, so a command missing on one node shows there."
+	"journaled) through one from every node, so a command missing on one node shows there. notifier-dead-letters and " +
+	"notifier-replay --since or --dead-letters act on this node's notifier as webhook-dead-letters and webhook-replay do on " +
+	"a webhook."
