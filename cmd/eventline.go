@@ -174,6 +174,27 @@ func (n *nodeNames) name(uuid string) string {
 	return shortNode(uuid)
 }
 
+// uuidOf returns the UUID of the node named name (a hostname, as name
+// shows them, or one of its other hostnames), asking the daemon.
+func (n *nodeNames) uuidOf(ctx context.Context, name string) (string, bool) {
+	if n.fetch == nil {
+		return "", false
+	}
+	st, err := n.fetch(ctx)
+	if err != nil {
+		return "", false
+	}
+	for _, p := range st.Peers {
+		self := p.Self || p.Hostname == "localhost"
+		if self && (strings.EqualFold(name, n.self) || name == "localhost") ||
+			strings.EqualFold(p.Hostname, name) && p.Hostname != "localhost" ||
+			slices.ContainsFunc(p.Hostnames, func(h string) bool { return strings.EqualFold(h, name) }) {
+			return p.UUID, true
+		}
+	}
+	return "", false
+}
+
 func (n *nodeNames) refreshLocked() {
 	n.fetched = time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -137,3 +137,31 @@ func TestParseDelivery(t *testing.T) {
 		}
 	}
 }
+
+func TestNodeArg(t *testing.T) {
+	n := newNodeNames(func(context.Context) (*api.State, error) {
+		return &api.State{Peers: []api.Peer{
+			{UUID: "aaaaaaaa-1", Hostname: "localhost", Self: true},
+			{UUID: "bbbbbbbb-2", Hostname: "node2", Hostnames: []string{"node2", "10.0.0.2"}},
+		}}, nil
+	})
+	n.self = "node1"
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"3f2a9c1e", "3f2a9c1e"},
+		{"3F2A9C1E-0000", "3F2A9C1E-0000"},
+		{"node1", "aaaaaaaa-1"},
+		{"NODE2", "bbbbbbbb-2"},
+		{"10.0.0.2", "bbbbbbbb-2"},
+		{"localhost", "aaaaaaaa-1"},
+		{"node9", "error"},
+	} {
+		got, err := nodeArg(context.Background(), tc.in, n)
+		if err != nil {
+			got = "error"
+		}
+		if got != tc.want {
+			t.Errorf("nodeArg(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}

@@ -26,7 +26,7 @@ type EventsCmd struct {
 	Category string        `help:"Only events of this category: volume, brick, peer, quorum, georep, quota, snapshot, ..." placeholder:"NAME"`
 	Severity string        `help:"Only events of this severity or worse: info, warning or critical." placeholder:"LEVEL"`
 	Volume   string        `help:"Only events about this volume." placeholder:"NAME"`
-	Node     string        `help:"Only events received by this node: its glusterd UUID or a prefix of it." placeholder:"UUID"`
+	Node     string        `help:"Only events received by this node: its glusterd UUID, a prefix of it, or its hostname as the state table knows it." placeholder:"NODE"`
 	Filter   string        `help:"Only events matching this filter expression ('category:brick severity:warning !BRICK_CONNECTED'); the language is in gluster-eventing.toml(5)." placeholder:"EXPR"`
 	Channel  string        `help:"Only events of this channel (a filter named in the cluster config's [channels.NAME])." placeholder:"NAME"`
 	Local    bool          `help:"Only this node's events (by default every node's, as the cluster view has them)."`
@@ -75,8 +75,12 @@ func (c *EventsCmd) Run(env *Env, g *Globals) error {
 	client.Timeout = c.Timeout
 	p := &eventPrinter{out: env.Stdout, json: g.JSON, color: useColor(c.Color, env.Stdout, env.Getenv),
 		names: newNodeNames(client.State)}
+	nodeID, err := nodeArg(env.Ctx, c.Node, p.names)
+	if err != nil {
+		return err
+	}
 	q := api.EventQuery{Types: c.Type, Category: c.Category, Severity: c.Severity, Volume: c.Volume,
-		Node: c.Node, Filter: c.Filter, Channel: c.Channel, Local: c.Local, Limit: pageSize}
+		Node: nodeID, Filter: c.Filter, Channel: c.Channel, Local: c.Local, Limit: pageSize}
 	r := &eventReader{client: client, q: q}
 
 	var next string
@@ -127,6 +131,19 @@ func sinceArg(s string) (string, error) {
 	return "", &Error{Code: ExitUsage, Err: fmt.Errorf("--since %q is not a position, a time or a duration", s),
 		Hints: []string{"a cursor as 'events --json' prints it (3f2a9c1e.9b1c0d2e.4812,...), a seq of this node (4812), " +
 			"an RFC 3339 time (2026-12-02T01:00:00Z), a duration ago (10m) or 'start'"}}
+}
+
+// nodeArg turns --node into what the filter's node: takes, a UUID or a
+// prefix of one: a hostname the state table knows is its node's UUID.
+func nodeArg(ctx context.Context, s string, names *nodeNames) (string, error) {
+	if s == "" || strings.Trim(strings.ToLower(s), "0123456789abcdef-") == "" {
+		return s, nil
+	}
+	if id, ok := names.uuidOf(ctx, s); ok {
+		return id, nil
+	}
+	return "", &Error{Code: ExitUsage, Err: fmt.Errorf("--node %s: no node of that hostname in the state table, and not a UUID", s),
+		Hints: []string{"'gluster-eventing state' lists the peers with their hostnames and UUIDs"}}
 }
 
 // eventsError gives the errors of reading events their exit code and

@@ -205,6 +205,9 @@ func testEvents(t *testing.T, bin string, n1, n2 *glustertest.Node) {
 	if len(local) != 1 || local[0].Node != n1.UUID() {
 		t.Errorf("node1: events --local = %v, want node1's VOLUME_START only", describe(local))
 	}
+	if only2 := eventsOf(t, bin, n1, "--node", "node2"); len(only2) != 1 || only2[0].Node != n2.UUID() {
+		t.Errorf("node1: events --node node2 = %v, want node2's VOLUME_START only", describe(only2))
+	}
 	// Readable lines name node2 by the hostname glusterd knows it by.
 	out, errOut, code := cli(t, n1, bin, "events", "--type", "VOLUME_START", "--color", "never")
 	if code != 0 || !regexp.MustCompile(`(?m)^\S+ node2 VOLUME_START +info +volume +force=0 name=gv0$`).MatchString(out) ||
