@@ -106,6 +106,9 @@ func printStatus(env *Env, st *api.Status, volumes string) {
 	if f := forwardingLine(st.Forwarding); f != "" {
 		fmt.Fprintf(w, "Forwarding:\t%s\n", f)
 	}
+	if h := httpLine(st); h != "" {
+		fmt.Fprintf(w, "HTTP API:\t%s\n", h)
+	}
 	w.Flush()
 	fmt.Fprintln(env.Stdout)
 	if len(st.Webhooks) == 0 {

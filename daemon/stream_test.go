@@ -353,9 +353,9 @@ func TestStreamGoneAfterRetention(t *testing.T) {
 	p.Stop()
 }
 
-// TestSlowStreamClientDropped: a client that never reads (small receive
-// buffer) is disconnected once a write blocks past the deadline and
-// counted, while another client gets every event; the daemon's memory is
+// TestSlowStreamClientDropped: an SSE and a WebSocket client that never
+// read (small receive buffers) are disconnected once a write blocks past
+// the deadline and counted, while another client gets every event; the daemon's memory is
 // bounded by the socket buffers, not by the backlog.
 func TestSlowStreamClientDropped(t *testing.T) {
 	t.Parallel()
@@ -377,10 +377,18 @@ func TestSlowStreamClientDropped(t *testing.T) {
 	}
 	defer stuck.Close()
 	fmt.Fprintf(stuck, "GET /v1/events/stream HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	// A WebSocket client that never reads either (nor answers pings).
+	stuckWS, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuckWS.Close()
+	fmt.Fprintf(stuckWS, "GET /v1/events/ws?since=now HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", addr)
 	good := stOpenSSE(t, base+"/v1/events/stream", "", nil)
-	rtEventually(t, rtStartTimeout, "both clients subscribed", func() (bool, string) {
+	rtEventually(t, rtStartTimeout, "the three clients subscribed", func() (bool, string) {
 		st := n.Status(t)
-		return st.Streams.Clients == 2, fmt.Sprintf("%+v", st.Streams)
+		return st.Streams.Clients == 3, fmt.Sprintf("%+v", st.Streams)
 	})
 
 	// 8 KiB events: a few MB fill the daemon's socket buffer for the
@@ -405,9 +413,9 @@ func TestSlowStreamClientDropped(t *testing.T) {
 	wg.Wait()
 	stWantMarkers(t, got, "big", 0, total)
 
-	rtEventually(t, 3*rtDeliverTimeout, "the stuck client to be dropped", func() (bool, string) {
+	rtEventually(t, 3*rtDeliverTimeout, "the stuck clients to be dropped", func() (bool, string) {
 		st := n.Status(t)
-		return st.Streams.Dropped == 1 && st.Streams.Clients == 1, fmt.Sprintf("%+v", st.Streams)
+		return st.Streams.Dropped == 2 && st.Streams.Clients == 1, fmt.Sprintf("%+v", st.Streams)
 	})
 	// Its connection is closed: after what the buffers hold, EOF.
 	stuck.SetReadDeadline(time.Now().Add(rtDeliverTimeout))
@@ -420,8 +428,8 @@ func TestSlowStreamClientDropped(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(b), "gluster_eventing_stream_clients_dropped_total 1\n") {
-		t.Fatalf("/metrics lacks gluster_eventing_stream_clients_dropped_total 1")
+	if !strings.Contains(string(b), "gluster_eventing_stream_clients_dropped_total 2\n") {
+		t.Fatalf("/metrics lacks gluster_eventing_stream_clients_dropped_total 2")
 	}
 	p.Stop()
 }
