@@ -372,6 +372,23 @@ func (s *Store) trimOriginLocked(origin string) error {
 	held := s.bytes[origin]
 	s.mu.Unlock()
 	cutoff := s.opts.Now().Add(-s.opts.MaxAge).UnixNano()
+	if s.opts.MaxBytes <= 0 || held <= s.opts.MaxBytes {
+		// Within MaxBytes: only age can trim, and only if the oldest
+		// record is too old. A read transaction tells, without the
+		// fsyncs of a write one.
+		old := false
+		s.db.View(func(tx *bbolt.Tx) error {
+			if b := tx.Bucket(bucketOrigins).Bucket([]byte(origin)); b != nil {
+				if k, v := b.Cursor().First(); k != nil {
+					old = s.opts.MaxAge > 0 && int64(binary.BigEndian.Uint64(v)) < cutoff
+				}
+			}
+			return nil
+		})
+		if !old {
+			return nil
+		}
+	}
 	var freed int64
 	var first uint64
 	err := s.db.Update(func(tx *bbolt.Tx) error {

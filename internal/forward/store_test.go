@@ -40,7 +40,6 @@ func TestStorePut(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	const o = "11111111-2222-3333-4444-555555555555"
 	type step struct {
-		name    string
 		epoch   string
 		from    uint64
 		to      uint64
