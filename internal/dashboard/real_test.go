@@ -29,8 +29,9 @@ const dashURL = "http://127.0.0.1:55556/"
 // appear green, the webhook's health and counters show, an event emitted
 // with "gluster-eventing emit" appears as a row, a type filter hides what
 // it does not match, and a brick killed with SIGKILL turns red (its volume
-// degraded) within a second of the kill. Screenshots of the desktop and a
-// phone-sized page are kept as artifacts.
+// degraded) within a second of the kill, and a daemon restart is
+// reconnected and resumed by the page with each event listed once.
+// Screenshots of the desktop and a phone-sized page are kept as artifacts.
 func TestRealDaemon(t *testing.T) {
 	glustertest.Require(t)
 	browsertest.Chromium(t)
@@ -128,6 +129,39 @@ token_file = %q
 		t.Errorf("the killed brick's label is %q, want offline", got)
 	}
 	b.Screenshot("real-brick-down")
+
+	// A daemon restart: the page says it is disconnected, reconnects by
+	// itself (the session cookie still good), resumes after the last
+	// event it showed, and lists each event once.
+	click(b, "#filters-clear")
+	b.WaitFor("unfiltered and live, the volume event the filter hid listed", jsLive+` && location.search === '' && [...document.querySelectorAll('#event-list li.ev .ev-msg')].some(e => e.textContent.includes('marker=1'))`, 10*time.Second)
+	if err := d.Stop(15 * time.Second); err != nil {
+		t.Fatalf("stopping the daemon: %v", err)
+	}
+	b.WaitFor("the page disconnected", `document.getElementById('conn').dataset.state === 'retrying'`, 15*time.Second)
+	d = n.Start("gluster-eventing", env, bin, "daemon")
+	waitFor(t, 30*time.Second, "the restarted daemon", func() bool {
+		if d.Exited() {
+			t.Fatalf("daemon exited: %v", d.Err())
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_, err := client.Status(ctx)
+		return err == nil
+	})
+	n.MustRun(env, bin, "emit", "VOLUME_SET", "name=dv", "options=after-restart=1")
+	b.WaitFor("live again with the event sent after the restart", jsLive+` && document.querySelector('#event-list li.ev .ev-msg').textContent.includes('after-restart=1')`, 30*time.Second)
+	keys := browsertest.Eval[[]string](b, `[...document.querySelectorAll('#event-list li.ev')].map(e => e.dataset.node + '/' + e.dataset.seq)`)
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k] {
+			t.Errorf("event %s listed twice after the reconnect (rows %v)", k, keys)
+		}
+		seen[k] = true
+	}
+	if n := browsertest.Eval[string](b, `document.querySelector('#counters [data-counter="stream reconnects"]').textContent`); n == "0" {
+		t.Error("the stream reconnects counter still says 0 after a daemon restart")
+	}
 	b.Viewport(390, 844, true)
 	b.WaitFor("the phone layout", `document.documentElement.scrollWidth <= window.innerWidth`, 5*time.Second)
 	b.Screenshot("real-phone")
