@@ -29,6 +29,7 @@ func newMetricsHandler(status func() api.Status, log *slog.Logger) http.Handler 
 	reg.MustRegister(
 		newStatusCollector(status),
 		newNotifierCollector(status),
+		newForwardCollector(status),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)
