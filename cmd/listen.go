@@ -47,6 +47,8 @@ type ListenCmd struct {
 	Register    bool       `help:"Add this receiver as a webhook of the cluster (on every node, as webhook-add does) while it runs, and delete it on exit (Ctrl-C, SIGTERM or --count). Without a secret given, a Standard Webhooks signing secret is generated and deliveries are verified with it."`
 	RegisterURL string     `name:"register-url" help:"The URL the nodes deliver to (default: http(s)://HOST:PORT/PATH from ADDR, this machine's hostname when ADDR has no host or a wildcard one)." placeholder:"URL"`
 	Format      bodyFormat `help:"With --register: the body format of the webhook, standard (signed) or legacy (glustereventsd's body); default standard, legacy with --jwt-secret." placeholder:"standard|legacy"`
+	Filter      string     `help:"With --register: the nodes deliver only the events this filter expression selects ('category:brick severity:warning'; see FILTERS in gluster-eventing.toml(5))." placeholder:"EXPR"`
+	Channel     string     `help:"With --register: the nodes deliver only the events of this channel (channel-list)." placeholder:"NAME"`
 
 	TLSCert string `name:"tls-cert" help:"Serve HTTPS with this certificate (PEM, with its chain); needs --tls-key." placeholder:"PATH" type:"path"`
 	TLSKey  string `name:"tls-key" help:"The private key of --tls-cert (PEM)." placeholder:"PATH" type:"path"`
@@ -86,6 +88,10 @@ func (c *ListenCmd) Run(env *Env, g *Globals) error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errorf(ExitUsage, "--tls-cert and --tls-key go together")
+	}
+	if !c.Register && (c.Filter != "" || c.Channel != "") {
+		return &Error{Code: ExitUsage, Err: errors.New("--filter and --channel choose what the nodes send: they go with --register"),
+			Hints: []string{"for a webhook added by hand, give them to webhook-add"}}
 	}
 	if !strings.HasPrefix(c.Path, "/") {
 		return errorf(ExitUsage, "--path %q: want a path starting with /", c.Path)

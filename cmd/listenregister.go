@@ -56,6 +56,12 @@ func (c *ListenCmd) register(env *Env, g *Globals, url string, v *verifier) (*re
 	case len(c.SigningSecret) > 0 && add.Format == config.FormatStandard:
 		add.SigningSecret = c.SigningSecret[0]
 	}
+	if c.Filter != "" {
+		add.Filter = &c.Filter
+	}
+	if c.Channel != "" {
+		add.Channel = &c.Channel
+	}
 	out, err := runQuiet(env, g, env.Ctx, add)
 	var res struct {
 		ID string `json:"id"`
