@@ -203,11 +203,24 @@ func (s *Sink) client() (*gosnmp.GoSNMP, error) {
 		// A trap's sender is the authoritative engine (RFC 3414 §1.5.1):
 		// its own id, boots and time. An inform discovers the manager's.
 		usm.AuthoritativeEngineID = string(s.engineID)
-		usm.AuthoritativeEngineBoots = 1
+		usm.AuthoritativeEngineBoots = engineBoots(s.started)
 		usm.AuthoritativeEngineTime = uint32(time.Since(s.started) / time.Second)
 	}
 	g.SecurityParameters = usm
 	return g, nil
+}
+
+// bootsEpoch is where engineBoots counts from: 2020-01-01 UTC, in unix
+// seconds.
+const bootsEpoch = 1577836800
+
+// engineBoots is snmpEngineBoots for a sink started at start: the minutes
+// since 2020, so that it grows with every restart of the daemon (RFC 3414
+// wants it to, and a manager that checks the time window of traps would
+// refuse a restarted sender whose boots stayed and whose time went back)
+// without state to keep. It stays below 2^31-1 for four thousand years.
+func engineBoots(start time.Time) uint32 {
+	return uint32(max((start.Unix()-bootsEpoch)/60, 1))
 }
 
 func authProtocol(name string) gosnmp.SnmpV3AuthProtocol {

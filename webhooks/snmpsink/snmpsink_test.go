@@ -348,3 +348,29 @@ func TestPacer(t *testing.T) {
 		t.Error("take with a cancelled context and no token succeeded")
 	}
 }
+
+// TestTrapV3AfterRestart: a sink made later (a restarted daemon) has
+// higher engine boots, and its traps are accepted after the earlier
+// sink's.
+func TestTrapV3AfterRestart(t *testing.T) {
+	engine := "0x" + hex.EncodeToString(EngineID(testNode))
+	d := startTrapd(t, "createUser -e "+engine+" gluster SHA-256 auth-passphrase AES priv-passphrase", "authUser log gluster priv")
+	c := config.SNMPNotifier{Addr: d.Addr, Version: config.SNMPv3, User: "gluster",
+		AuthProtocol: "SHA-256", AuthPassphraseFile: writeSecret(t, "auth-passphrase", 0o600),
+		PrivProtocol: "AES", PrivPassphraseFile: writeSecret(t, "priv-passphrase", 0o600)}
+	before := newSink(t, c)
+	before.started = time.Now().Add(-time.Hour) // up for an hour
+	if r := send(t, before, message(brickDown(1))); r.Verdict != webhooks.Delivered {
+		t.Fatalf("Send = %v %v", r.Verdict, r.Err)
+	}
+	after := newSink(t, c)
+	if b0, b1 := engineBoots(before.started), engineBoots(after.started); b1 <= b0 {
+		t.Errorf("engine boots %d after a restart, %d before", b1, b0)
+	}
+	if r := send(t, after, message(brickDown(2))); r.Verdict != webhooks.Delivered {
+		t.Fatalf("Send = %v %v", r.Verdict, r.Err)
+	}
+	got := d.wait(t, 2, 10*time.Second)
+	wantBrickDown(t, got[0], "1")
+	wantBrickDown(t, got[1], "2")
+}
