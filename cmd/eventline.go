@@ -48,14 +48,18 @@ func lineOf(ev *api.Event) eventLine {
 
 // ANSI colours of the severities (on a terminal only).
 const (
-	ansiReset    = "\x1b[0m"
-	ansiRed      = "\x1b[1;31m"
-	ansiYellow   = "\x1b[33m"
-	ansiDim      = "\x1b[2m"
-	eventColumn  = 22 // the event name is padded to this width
-	sevColumn    = 8
-	categoryCol  = 8
-	shortNodeLen = 8
+	ansiReset  = "\x1b[0m"
+	ansiRed    = "\x1b[1;31m"
+	ansiYellow = "\x1b[33m"
+	ansiDim    = "\x1b[2m"
+)
+
+// Column widths of a line, and the length of a short node UUID.
+const (
+	eventWidth    = 22
+	severityWidth = 8
+	categoryWidth = 8
+	shortNodeLen  = 8
 )
 
 // writeEventLine writes l as one line; names turns a node UUID into what
@@ -78,8 +82,8 @@ func writeEventLine(w io.Writer, l eventLine, names *nodeNames, color bool) erro
 		ts = ansiDim + ts + ansiReset
 	}
 	fmt.Fprintf(&b, "%s %s ", ts, node)
-	ev := fmt.Sprintf("%-*s", eventColumn, orDash(l.Event))
-	sevCol := fmt.Sprintf("%-*s", sevColumn, sev)
+	ev := fmt.Sprintf("%-*s", eventWidth, orDash(l.Event))
+	sevCol := fmt.Sprintf("%-*s", severityWidth, sev)
 	if color {
 		switch sev {
 		case "critical":
@@ -88,7 +92,7 @@ func writeEventLine(w io.Writer, l eventLine, names *nodeNames, color bool) erro
 			ev, sevCol = ansiYellow+ev+ansiReset, ansiYellow+sevCol+ansiReset
 		}
 	}
-	fmt.Fprintf(&b, "%s %s %-*s", ev, sevCol, categoryCol, orDash(l.Category))
+	fmt.Fprintf(&b, "%s %s %-*s", ev, sevCol, categoryWidth, orDash(l.Category))
 	for _, k := range slices.Sorted(maps.Keys(l.Fields)) {
 		b.WriteByte(' ')
 		b.WriteString(k)

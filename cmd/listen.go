@@ -96,7 +96,7 @@ func (c *ListenCmd) Run(env *Env, g *Globals) error {
 	if !strings.HasPrefix(c.Path, "/") {
 		return errorf(ExitUsage, "--path %q: want a path starting with /", c.Path)
 	}
-	v, err := c.verifier(env)
+	v, err := c.credentials(env)
 	if err != nil {
 		return err
 	}
@@ -235,8 +235,9 @@ func (v *verifier) check(h http.Header, body []byte, bodyEvent string) ([]string
 	return verified, nil
 }
 
-// verifier reads the credentials of the flags and their files.
-func (c *ListenCmd) verifier(env *Env) (*verifier, error) {
+// credentials reads the credentials of the flags and their files into a
+// verifier.
+func (c *ListenCmd) credentials(env *Env) (*verifier, error) {
 	v := &verifier{token: c.BearerToken, jwtSecret: c.JWTSecret}
 	stdinUsed := ""
 	for _, s := range []struct {
