@@ -50,7 +50,7 @@ type ListenCmd struct {
 	Filter      string     `help:"With --register: the nodes deliver only the events this filter expression selects ('category:brick severity:warning'; see FILTERS in gluster-eventing.toml(5))." placeholder:"EXPR"`
 	Channel     string     `help:"With --register: the nodes deliver only the events of this channel (channel-list)." placeholder:"NAME"`
 
-	TLSCert string `name:"tls-cert" help:"Serve HTTPS with this certificate (PEM, with its chain); needs --tls-key." placeholder:"PATH" type:"path"`
+	TLSCert string `name:"tls-cert" help:"Serve HTTPS with this certificate (PEM, with its chain); needs --tls-key. The nodes verify it: with --register it must chain to their system CAs (webhook-mod --ca-file gives a webhook another bundle)." placeholder:"PATH" type:"path"`
 	TLSKey  string `name:"tls-key" help:"The private key of --tls-cert (PEM)." placeholder:"PATH" type:"path"`
 	Color   string `help:"Colour severities: auto (on a terminal, unless NO_COLOR is set), always or never." enum:"auto,always,never" default:"auto"`
 }
