@@ -37,6 +37,7 @@ const MaxSkew = 2 * time.Minute
 // is accepted, a previous one is accepted during a rotation.
 type Keys struct {
 	signID string
+	prevID string // "" when there is no previous key
 	byID   map[string][]byte
 }
 
@@ -48,9 +49,19 @@ func NewKeys(p config.PeerKeys) *Keys {
 	}
 	k := &Keys{signID: config.PeerKeyID(p.Key), byID: map[string][]byte{config.PeerKeyID(p.Key): secret}}
 	if prev := config.PeerKeySecret(p.PreviousKey); prev != nil {
-		k.byID[config.PeerKeyID(p.PreviousKey)] = prev
+		k.prevID = config.PeerKeyID(p.PreviousKey)
+		k.byID[k.prevID] = prev
 	}
 	return k
+}
+
+// withPrevious returns keys that sign with the previous key, for a peer
+// that has not installed the rotated config yet; nil if there is none.
+func (k *Keys) withPrevious() *Keys {
+	if k == nil || k.prevID == "" {
+		return nil
+	}
+	return &Keys{signID: k.prevID, prevID: k.signID, byID: k.byID}
 }
 
 // ID is the fingerprint of the signing key.
@@ -92,8 +103,12 @@ func responseMAC(secret []byte, reqSig string, status int, node string, body []b
 }
 
 // AuthError is a refused request or response; Reason is for logs and
-// status.
-type AuthError struct{ Reason string }
+// status. UnknownKey is set when the request was signed with a key the
+// receiver does not have (the two nodes are on either side of a rotation).
+type AuthError struct {
+	Reason     string
+	UnknownKey bool
+}
 
 func (e *AuthError) Error() string { return "peer authentication failed: " + e.Reason }
 
@@ -122,7 +137,8 @@ func (v *verifier) verify(keys *Keys, r *http.Request, body []byte, now time.Tim
 	}
 	secret = keys.byID[h.Get(HeaderKeyID)]
 	if secret == nil {
-		return nil, "", &AuthError{Reason: fmt.Sprintf("signed with key %q, which this node does not have (it has %s)", h.Get(HeaderKeyID), keys.signID)}
+		return nil, "", &AuthError{Reason: fmt.Sprintf("signed with key %q, which this node does not have (it has %s)", h.Get(HeaderKeyID), keys.signID),
+			UnknownKey: true}
 	}
 	ts, err := strconv.ParseInt(h.Get(HeaderTime), 10, 64)
 	if err != nil {

@@ -128,7 +128,7 @@ func (nd *testNode) start(c *testCluster) {
 	}
 	nd.http = &http.Server{Handler: nd.srv}
 	go nd.http.Serve(ln)
-	nd.fwd = NewForwarder(Options{Node: nd.uuid, Source: nd.src, Store: store, Keys: nd.Keys, Port: c.port, Wait: 2 * time.Second,
+	nd.fwd = NewForwarder(Options{Node: nd.uuid, Source: nd.src, Store: store, Keys: nd.Keys, Port: c.port, Wait: 2 * time.Second, MaxBackoff: 300 * time.Millisecond,
 		Peers: func(context.Context) []Peer {
 			var out []Peer
 			for _, o := range c.nodes {
@@ -358,6 +358,7 @@ func TestForwardAuth(t *testing.T) {
 	n1, n2 := c.nodes[0], c.nodes[1]
 	n1.emit(1, "x")
 	c.waitAll(map[int]int{1: 1}, n2)
+	c.waitAll(map[int]int{}, n1) // and node 1 holds nothing of node 2's yet
 
 	// Another key on node 2: node 1 refuses its pulls.
 	other := NewKeys(config.PeerKeys{Key: config.NewPeerKey()})
@@ -379,9 +380,23 @@ func TestForwardAuth(t *testing.T) {
 	}
 
 	// A rotation: node 1 has the new key and still accepts the old one.
-	n1.setKeys(NewKeys(config.PeerKeys{Key: config.NewPeerKey(), PreviousKey: key}))
+	// Node 1 signs with the new key, which node 2 does not have: node 1
+	// falls back to the previous one.
+	rotated := config.PeerKeys{Key: config.NewPeerKey(), PreviousKey: key}
+	n1.setKeys(NewKeys(rotated))
 	n2.setKeys(NewKeys(config.PeerKeys{Key: key}))
-	c.waitAll(map[int]int{1: 2}, n2)
+	n2.emit(1, "during the rotation")
+	c.waitAll(map[int]int{1: 2, 2: 1}, n1, n2)
+	// Node 2 installs the rotated config too: both sign with the new key.
+	n2.setKeys(NewKeys(rotated))
+	n2.emit(1, "after the rotation")
+	n1.emit(1, "after the rotation")
+	c.waitAll(map[int]int{1: 3, 2: 2}, n1, n2)
+	// The previous key dropped on node 2 (the next rotation): node 1,
+	// which signed with it last, goes back to the current one.
+	n2.setKeys(NewKeys(config.PeerKeys{Key: rotated.Key}))
+	n2.emit(1, "after the next rotation")
+	c.waitAll(map[int]int{1: 3, 2: 3}, n1, n2)
 
 	// A direct request with a wrong key: 401.
 	keys := n2.Keys()

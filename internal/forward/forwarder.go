@@ -39,8 +39,9 @@ type Options struct {
 	// Peers returns the other nodes (glusterd's pool); an empty answer
 	// (glusterd down) keeps the last known ones.
 	Peers func(ctx context.Context) []Peer
-	// Wait is the long-poll wait; 0 means 20s.
-	Wait time.Duration
+	// Wait is the long-poll wait; 0 means 20s. MaxBackoff bounds the
+	// pause after failed pulls; 0 means 10s.
+	Wait, MaxBackoff time.Duration
 	// Client overrides the HTTP client (tests).
 	Client *http.Client
 	Logger *slog.Logger
@@ -79,6 +80,7 @@ type puller struct {
 	addr         string
 	advertised   map[string]OriginInfo
 
+	usePrev   bool               // sign with the previous key: the peer lacks the current one
 	cancelReq context.CancelFunc // the request in flight
 	kicked    bool
 	stop      context.CancelFunc
@@ -89,6 +91,9 @@ type puller struct {
 func NewForwarder(o Options) *Forwarder {
 	if o.Wait <= 0 {
 		o.Wait = 20 * time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = maxBackoff
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -194,6 +199,12 @@ func (f *Forwarder) pull(ctx context.Context, p *puller) {
 	wait := time.Duration(0) // the first answer at once: it tells the lag
 	for ctx.Err() == nil {
 		keys := f.o.Keys()
+		f.mu.Lock()
+		usePrev := p.usePrev
+		f.mu.Unlock()
+		if prev := keys.withPrevious(); usePrev && prev != nil {
+			keys = prev
+		}
 		if keys == nil {
 			f.fail(p, errNoKey, false)
 			if !sleep(ctx, 5*time.Second) {
@@ -222,9 +233,16 @@ func (f *Forwarder) pull(ctx context.Context, p *puller) {
 		}
 		if err != nil {
 			var ae *AuthError
-			f.fail(p, err, errors.As(err, &ae))
+			isAuth := errors.As(err, &ae)
+			if isAuth && ae.UnknownKey && keys.prevID != "" {
+				// Either side of a rotation: try the other key of ours.
+				f.mu.Lock()
+				p.usePrev = !p.usePrev
+				f.mu.Unlock()
+			}
+			f.fail(p, err, isAuth)
 			f.mu.Lock()
-			backoff := min(time.Second<<min(p.failures-1, 4), maxBackoff)
+			backoff := min(time.Second<<min(p.failures-1, 4), f.o.MaxBackoff)
 			f.mu.Unlock()
 			if !sleep(ctx, backoff) {
 				return
@@ -383,9 +401,9 @@ func (f *Forwarder) request(ctx context.Context, p *puller, keys *Keys, req Pull
 		return nil, addr, fmt.Errorf("the answer of %s is larger than %d MiB", addr, maxResponse>>20)
 	}
 	if resp.StatusCode == http.StatusUnauthorized && resp.Header.Get(HeaderSignature) == "" {
-		var e struct{ Error string }
+		var e refusal
 		json.Unmarshal(rb, &e)
-		return nil, addr, &AuthError{Reason: fmt.Sprintf("%s refused this node's request: %s", addr, e.Error)}
+		return nil, addr, &AuthError{Reason: fmt.Sprintf("%s refused this node's request: %s", addr, e.Error), UnknownKey: e.UnknownKey}
 	}
 	if err := verifyResponse(keys, sig, resp, rb); err != nil {
 		return nil, addr, err

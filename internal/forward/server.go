@@ -84,7 +84,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.lastRefus, s.lastFrom = err.Error(), r.RemoteAddr
 		s.lastMu.Unlock()
 		s.log.Warn("refused a peer request", "from", r.RemoteAddr, "node", r.Header.Get(HeaderNode), "err", err)
-		writeJSONBody(w, http.StatusUnauthorized, map[string]string{"error": err.Error()})
+		var ae *AuthError
+		errors.As(err, &ae)
+		writeJSONBody(w, http.StatusUnauthorized, refusal{Error: err.Error(), UnknownKey: ae != nil && ae.UnknownKey})
 		return
 	}
 	reply := func(code int, v any) {
@@ -178,6 +180,12 @@ func (s *Server) collect(req *PullRequest, max int) (*PullResponse, int, error) 
 		resp.Batches = append(resp.Batches, b)
 	}
 	return resp, n, nil
+}
+
+// refusal is the body of a 401.
+type refusal struct {
+	Error      string `json:"error"`
+	UnknownKey bool   `json:"unknown_key,omitempty"`
 }
 
 func writeJSONBody(w http.ResponseWriter, code int, v any) {

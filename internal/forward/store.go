@@ -436,11 +436,24 @@ func (s *Store) trimOriginLocked(origin string) error {
 	return nil
 }
 
-// SavePeers records the peers' addresses, so that a daemon started while
-// glusterd is down still knows whom to pull from.
+// SavePeers records the peers' addresses (replacing the ones recorded
+// before), so that a daemon started while glusterd is down still knows
+// whom to pull from.
 func (s *Store) SavePeers(peers map[string][]string) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketPeers)
+		var gone [][]byte
+		b.ForEach(func(k, _ []byte) error {
+			if _, ok := peers[string(k)]; !ok {
+				gone = append(gone, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for _, k := range gone {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
 		for uuid, addrs := range peers {
 			v, err := json.Marshal(addrs)
 			if err != nil {

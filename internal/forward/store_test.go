@@ -125,7 +125,10 @@ func TestStoreReadTrimmedAndReopen(t *testing.T) {
 	if err != nil || epoch != "e1" || fmt.Sprint(seqs(got)) != "[7]" || string(got[0].Data) != "event 7" || !got[0].Time.Equal(now) {
 		t.Fatalf("Read after 6 max 1 = %s %+v %v", epoch, got, err)
 	}
-	if err := s.SavePeers(map[string][]string{"p1": {"10.0.0.1", "node1"}}); err != nil {
+	if err := s.SavePeers(map[string][]string{"p0": {"10.0.0.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SavePeers(map[string][]string{"p1": {"10.0.0.1", "node1"}}); err != nil { // p0 was detached
 		t.Fatal(err)
 	}
 	s.Close()
