@@ -76,9 +76,11 @@ func fakeScenario(t *testing.T, b browsertest.Page, f *fakeAPI) {
 	b.WaitFor("peers, volume and bricks shown",
 		`document.querySelectorAll('#peers li.peer').length === 2 && `+jsHealth("data-volume", "gv0")+` === 'ok' && `+jsHealth("data-brick-id", b2)+` === 'ok'`, 15*time.Second)
 	b.WaitFor("the webhook's health and counters", jsHealth("data-webhook", "wh1")+` === 'ok' && document.querySelector('[data-webhook=wh1] [data-counter=delivered]').textContent === '3'`, 15*time.Second)
-	if got := browsertest.Eval[string](b, `document.querySelector('#peers li.peer .name').textContent`); got != "node1" {
-		t.Errorf("self peer shown as %q, want its hostname node1", got)
+	if got := browsertest.Eval[[]string](b, `[...document.querySelectorAll('#peers li.peer .name')].map(e => e.textContent)`); strings.Join(got, " ") != "node1 node2" {
+		t.Errorf("peers shown as %q, want node1 (glusterd's localhost, named by its bricks) and node2 (probed by address, named by its bricks)", got)
 	}
+	b.WaitFor("the notifier's health", jsHealth("data-notifier", "nt1")+` === 'degraded' && !document.getElementById('notifiers-h').hidden && `+
+		`document.querySelector('[data-notifier=nt1] .detail').textContent === 'last status 1 · no route to the pager · next attempt in 10 min'`, 15*time.Second)
 
 	f.emit("VOLUME_SET", map[string]string{"name": "gv0", "options": "performance.cache-size=256MB"}, nil)
 	b.WaitFor("the first event row", jsRowsAre(1)+` && `+jsFirstName+` === 'VOLUME_SET'`, 15*time.Second)

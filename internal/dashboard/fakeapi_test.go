@@ -58,7 +58,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		Glusterd: "running",
 		Peers: []api.Peer{
 			{UUID: f.node, Hostname: "localhost", Hostnames: []string{"node1"}, Connected: true, Self: true},
-			{UUID: "7d00aa12-0000-4000-8000-000000000002", Hostname: "node2", State: "Peer in Cluster", Connected: true},
+			{UUID: "7d00aa12-0000-4000-8000-000000000002", Hostname: "10.0.0.2", Hostnames: []string{"10.0.0.2"}, State: "Peer in Cluster", Connected: true},
 		},
 		Volumes: []api.Volume{{Name: "gv0", Type: "Replicate", Status: "Started", Health: "ok", ReplicaCount: 2, BrickCount: 2, OnlineBrickCount: 2,
 			Bricks: []string{f.node + ":/bricks/gv0/b1", "7d00aa12-0000-4000-8000-000000000002:/bricks/gv0/b2"}}},
@@ -69,7 +69,9 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	}
 	f.status = api.Status{Version: "test", NodeID: f.node,
 		Forwarding: &api.ForwardStatus{State: "on", Peers: []api.ForwardPeer{{Node: "7d00aa12-0000-4000-8000-000000000002", Address: "node2:55557", Connected: true}}},
-		Webhooks:   []api.Webhook{{ID: "wh1", Name: "alerts", URL: "http://127.0.0.1:9000/listen", Format: "legacy", State: "ok", Delivered: 3}}}
+		Webhooks:   []api.Webhook{{ID: "wh1", Name: "alerts", URL: "http://127.0.0.1:9000/listen", Format: "legacy", State: "ok", Delivered: 3}},
+		Notifiers: []api.Notifier{{ID: "nt1", Name: "pager", Kind: "exec", Target: "/usr/local/bin/page-oncall", State: "retrying",
+			Failed: 2, ConsecutiveFailures: 2, LastStatus: 1, LastError: "no route to the pager", NextAttempt: time.Now().Add(10 * time.Minute)}}}
 	mux := http.NewServeMux()
 	mux.Handle("/", Handler())
 	mux.HandleFunc("GET /v1/state", f.auth(f.serveState))

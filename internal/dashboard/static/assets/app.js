@@ -98,6 +98,18 @@
     return clock(d);
   }
 
+  // until says when a future time comes: "in 12 s", "in 3 min".
+  function until(iso) {
+    const d = new Date(iso);
+    if (!iso || isNaN(d)) return '';
+    const s = Math.round((d - Date.now()) / 1000);
+    if (s <= 0) return 'now';
+    if (s < 60) return `in ${s} s`;
+    if (s < 3600) return `in ${Math.round(s / 60)} min`;
+    if (s < 86400) return `in ${Math.round(s / 3600)} h`;
+    return 'at ' + clock(d);
+  }
+
   class HTTPError extends Error {
     constructor(status, body, text) {
       const msg = (body && (body.error || body.message)) || text || `HTTP ${status}`;
@@ -406,6 +418,18 @@
     return ['down', 'disconnected' + (p.state ? ' — ' + p.state : '')];
   }
 
+  const isAddr = (s) => /^[0-9.]+$/.test(s) || s.includes(':');
+
+  // peerName is what an operator calls a peer: glusterd's hostname, or,
+  // when the pool knows it by address only, a name its bricks use.
+  function peerName(p, bricks) {
+    if (p.self) return selfName(p);
+    const names = [p.hostname, ...(p.hostnames || [])].filter((n) => n && !isAddr(n));
+    if (names.length) return names[0];
+    const b = (bricks || []).find((b) => b.host_uuid === p.uuid && b.hostname && !isAddr(b.hostname));
+    return b ? b.hostname : p.hostname;
+  }
+
   function hostOf(uuid) {
     return app.hosts.get(uuid) || short(uuid);
   }
@@ -413,7 +437,7 @@
   function renderState(s) {
     app.state = s;
     app.hosts = new Map();
-    for (const p of s.peers || []) app.hosts.set(p.uuid, p.self ? selfName(p) : p.hostname);
+    for (const p of s.peers || []) app.hosts.set(p.uuid, peerName(p, s.bricks));
     document.body.dataset.stateSeq = String(s.seq ?? '');
 
     const st = $('state-status');
@@ -423,9 +447,11 @@
 
     const peers = (s.peers || []).map((p) => {
       const [health, label] = peerHealth(p);
-      return h('li', {class: 'peer health-' + health, 'data-peer': p.uuid, 'data-health': health, title: p.uuid},
+      const name = peerName(p, s.bricks);
+      return h('li', {class: 'peer health-' + health, 'data-peer': p.uuid, 'data-health': health,
+        title: p.uuid + (name !== p.hostname && !p.self ? ' · ' + p.hostname : '')},
         h('span', {class: 'dot', 'aria-hidden': 'true'}),
-        h('span', {class: 'name'}, p.self ? selfName(p) : p.hostname),
+        h('span', {class: 'name'}, name),
         h('small', {}, label));
     });
     $('peers').replaceChildren(...(peers.length ? peers : [h('li', {class: 'empty'}, 'no peers known')]));
@@ -542,32 +568,40 @@
     }
   }
 
+  // deliveryCard is one webhook's or notifier's delivery health and
+  // counters.
+  function deliveryCard(w, attr, meta, lastStatus) {
+    const health = webhookHealth(w);
+    const counters = [
+      ['delivered', w.delivered], ['failed', w.failed], ['retried', w.retried],
+      ['queued', w.queue_depth], ['dead letters', w.dead_letters],
+    ];
+    const detail = [];
+    if (w.failing_since) detail.push(`failing since ${ago(w.failing_since)}`);
+    if (w.last_status) detail.push(lastStatus);
+    if (w.last_error) detail.push(w.last_error);
+    if (w.next_attempt && health !== 'ok') detail.push(`next attempt ${until(w.next_attempt)}`);
+    return h('article', {class: 'webhook health-' + health, [attr]: w.id, 'data-health': health},
+      h('header', {},
+        h('h4', {}, w.name || w.id),
+        h('span', {class: 'badge'}, w.state || 'unknown')),
+      h('p', {class: 'meta'}, h('span', {class: 'url'}, meta[0]), ' · ', meta[1]),
+      h('dl', {class: 'nums'}, counters.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {'data-counter': k}, String(v ?? 0))))),
+      detail.length ? h('p', {class: 'detail'}, detail.join(' · ')) : null);
+  }
+
   function renderStatus(st) {
     app.status = st;
     renderForwarding();
     $('node').textContent = `${selfLabel(st)} · ${st.version || ''}`;
     $('node').title = 'node ' + (st.node_id || '?');
 
-    const hooks = (st.webhooks || []).map((w) => {
-      const health = webhookHealth(w);
-      const counters = [
-        ['delivered', w.delivered], ['failed', w.failed], ['retried', w.retried],
-        ['queued', w.queue_depth], ['dead letters', w.dead_letters],
-      ];
-      const detail = [];
-      if (w.failing_since) detail.push(`failing since ${ago(w.failing_since)}`);
-      if (w.last_status) detail.push(`last answer HTTP ${w.last_status}`);
-      if (w.last_error) detail.push(w.last_error);
-      if (w.next_attempt && health !== 'ok') detail.push(`next attempt ${ago(w.next_attempt).replace(' ago', '') || clock(new Date(w.next_attempt))}`);
-      return h('article', {class: 'webhook health-' + health, 'data-webhook': w.id, 'data-health': health},
-        h('header', {},
-          h('h4', {}, w.name || w.id),
-          h('span', {class: 'badge'}, w.state || 'unknown')),
-        h('p', {class: 'meta'}, h('span', {class: 'url'}, w.url), ' · ', w.format),
-        h('dl', {class: 'nums'}, counters.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {'data-counter': k}, String(v ?? 0))))),
-        detail.length ? h('p', {class: 'detail'}, detail.join(' · ')) : null);
-    });
+    const hooks = (st.webhooks || []).map((w) => deliveryCard(w, 'data-webhook', [w.url, w.format], `last answer HTTP ${w.last_status}`));
     $('webhooks').replaceChildren(...(hooks.length ? hooks : [h('p', {class: 'empty'}, 'no webhooks (gluster-eventing webhook-add URL)')]));
+    // Notifiers (exec, email, SNMP) run on the same delivery machinery.
+    const notifiers = (st.notifiers || []).map((n) => deliveryCard(n, 'data-notifier', [n.kind, n.target], `last status ${n.last_status}`));
+    $('notifiers-h').hidden = notifiers.length === 0;
+    $('notifiers').replaceChildren(...notifiers);
 
     const i = st.intake || {};
     const j = st.journal || {};
