@@ -368,8 +368,8 @@ func raiseFloor(floor map[string]uint64, oldest []position) bool {
 	return rose
 }
 
-// Reconnection delays of --follow: from the daemon's "retry:" (or
-// minRetry) doubling up to maxRetry while it stays away.
+// Reconnection delays of --follow: from minRetry doubling up to the
+// daemon's "retry:" (maxRetry if it sent none) while it stays away.
 const (
 	minRetry = 250 * time.Millisecond
 	maxRetry = 5 * time.Second
@@ -394,7 +394,7 @@ func (r *eventReader) follow(env *Env, from string, fn func(*api.Event) error) e
 	q.Since = last
 	connected := false
 	var lost error // why the stream broke, nil while it runs
-	delay := minRetry
+	delay, ceiling := minRetry, maxRetry
 	for {
 		s, err := r.client.Stream(ctx, q, last)
 		switch {
@@ -412,7 +412,7 @@ func (r *eventReader) follow(env *Env, from string, fn func(*api.Event) error) e
 			if !sleepCtx(ctx, delay) {
 				return nil
 			}
-			delay = min(2*delay, maxRetry)
+			delay = min(2*delay, ceiling)
 			continue
 		}
 		if lost != nil {
@@ -421,9 +421,6 @@ func (r *eventReader) follow(env *Env, from string, fn func(*api.Event) error) e
 		}
 		connected = true
 		delay = minRetry
-		if s.Retry > 0 {
-			delay = max(s.Retry, minRetry)
-		}
 		for {
 			ev, err := s.Next()
 			if err != nil {
@@ -433,6 +430,9 @@ func (r *eventReader) follow(env *Env, from string, fn func(*api.Event) error) e
 				}
 				if !retryable(err) {
 					return err
+				}
+				if s.Retry > 0 { // the daemon's "retry:", read with the stream
+					ceiling = max(s.Retry, minRetry)
 				}
 				lost = err
 				if errors.Is(err, io.EOF) {
