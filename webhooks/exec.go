@@ -23,7 +23,7 @@ const (
 	maxStderr = 4 << 10
 	// execWaitDelay is how long, after the command exits or is killed, a
 	// run waits for the pipes its children may hold open.
-	execWaitDelay = 2 * time.Second
+	execWaitDelay = time.Second
 )
 
 // execSink runs a notifier's command for each message, the events as JSON
@@ -115,7 +115,9 @@ func (s *execSink) Send(ctx context.Context, m *Message) Result {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = execWaitDelay
 	err = cmd.Run()
-	if err == nil {
+	if err == nil || (errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success()) {
+		// Exited 0; a child it left running may hold its stderr open,
+		// which is no failure: the run is not waited for past the delay.
 		return Result{Verdict: Delivered}
 	}
 	res := Result{Verdict: Retry}

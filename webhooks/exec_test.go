@@ -274,6 +274,8 @@ func TestExecSinkResult(t *testing.T) {
 		{"ok without reading stdin", "exit 0", Delivered, 0, ""},
 		{"exit", "echo '  first line  ' >&2; echo second >&2; exit 7", Retry, 7, "exit status 7: first line"},
 		{"signal", "kill -TERM $$", Retry, 0, "killed by signal: terminated"},
+		{"child left holding stderr", "sleep 5 >/dev/null &\nexit 0", Delivered, 0, ""},
+		{"child left, failed", "sleep 5 >/dev/null &\necho nope >&2; exit 1", Retry, 1, "exit status 1: nope"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			script := writeScript(t, dir, strings.ReplaceAll(tc.name, " ", "_"), tc.body+"\n")

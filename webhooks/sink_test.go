@@ -347,3 +347,24 @@ func TestNotifierReplay(t *testing.T) {
 		t.Errorf("a notifier's id replayed as a webhook's: %v", err)
 	}
 }
+
+// A batch is due after its interval even while the journal never runs
+// dry (records the filter rejects keep arriving).
+func TestBatchingIntervalBusyJournal(t *testing.T) {
+	const interval = 200 * time.Millisecond
+	sink := &fakeSink{batching: &Batching{Interval: interval, Max: 1000}}
+	m, journal := newFakeManager(t, sink)
+	applyNotifiers(t, m, fakeNotifier(func(n *config.Notifier) { n.Filter = "VOLUME_STOP" }))
+	appendEvents(t, journal, 1, gfevent.VolumeStop)
+	start := time.Now()
+	for time.Since(start) < 3*time.Second && len(sink.recorded()) == 0 {
+		appendEvents(t, journal, 1) // VOLUME_START: filtered out
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(sink.recorded()) == 0 {
+		t.Fatalf("no message after %v of a busy journal, with an interval of %v", time.Since(start), interval)
+	}
+	if s := sink.recorded()[0]; !slices.Equal(s.seqs, []uint64{1}) {
+		t.Errorf("message %+v, want the VOLUME_STOP alone", s)
+	}
+}

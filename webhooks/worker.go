@@ -404,7 +404,9 @@ func (w *Worker) pump(s Sink) {
 			}
 		}
 		next = recs[len(recs)-1].Seq + 1
-		if pend != nil && bt.Interval <= 0 && !flush(false) {
+		// Due now (or at once, without an interval): a busy journal whose
+		// records the filter rejects must not hold a batch back.
+		if pend != nil && (bt.Interval <= 0 || !time.Now().Before(due())) && !flush(false) {
 			return
 		}
 	}
