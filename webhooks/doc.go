@@ -1,4 +1,5 @@
-// Package webhooks delivers journaled Gluster events to HTTP webhooks.
+// Package webhooks delivers journaled Gluster events to HTTP webhooks and
+// to the other notifiers (a command, a mail server, an SNMP manager).
 //
 // glustereventsd POSTed each event once, with no timeout and no retry, and
 // fell back to unverified TLS; an outage of the receiver, a reload or a
@@ -9,6 +10,16 @@
 // exponential backoff ([Delay]) whose schedule is persisted in the journal
 // so that a restart resumes it. A [Manager] owns the set of workers and
 // applies configuration changes without losing or duplicating events.
+//
+// The cursor, retry, backoff, dead-letter, replay and batching logic is
+// written once, in the Worker; what a worker delivers to is a [Sink]. An
+// HTTP webhook is one sink (http.go, target.go), an exec notifier another
+// (exec.go); the email and SNMP sinks live in packages below this one
+// (mailsink, snmpsink), whose factories the daemon passes in
+// [Options.Sinks] by notifier kind, so that they can import this package.
+// A sink that implements [Batcher] gets batches: email turns a storm into
+// one message per interval, and the cursor moves over a batch only once it
+// is delivered.
 //
 // Requests go out through net/http, with one tuned http.Transport per
 // webhook (http.go): a keep-alive pool as large as max_in_flight, HTTP/2
