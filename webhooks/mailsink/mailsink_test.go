@@ -3,6 +3,7 @@ package mailsink
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -320,5 +321,41 @@ func TestPasswordFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "password_file: ") {
 			t.Errorf("New with password_file %s: %v, want %q", path, err, want)
 		}
+	}
+}
+
+// TestSystemRoots: without ca_file the server's certificate is verified
+// against the system's roots. Go reads them once per process, from
+// SSL_CERT_FILE when set: the test runs itself again with the test CA as
+// the system's only root, where the mail goes through, and here (the
+// machine's real roots) it is refused.
+func TestSystemRoots(t *testing.T) {
+	if addr := os.Getenv("MAILSINK_TEST_SYSTEM_ROOTS_SMTP"); addr != "" {
+		s := newSink(t, config.EmailNotifier{SMTP: addr, To: []string{"ops@example.com"}})
+		if r := send(t, s, storm()); r.Verdict != webhooks.Delivered {
+			t.Fatalf("with the test CA as the system's root: Send = %v %v", r.Verdict, r.Err)
+		}
+		return
+	}
+	cert := newTestCert(t)
+	d := startSMTPD(t, smtpdOptions{TLS: "starttls", Cert: cert})
+
+	s := newSink(t, config.EmailNotifier{SMTP: d.Addr, To: []string{"ops@example.com"}})
+	r := send(t, s, storm())
+	if r.Verdict != webhooks.Retry || r.Err == nil || !strings.Contains(r.Err.Error(), "certificate") {
+		t.Fatalf("a self-signed certificate with the system's roots: Send = %v %v, want a retry", r.Verdict, r.Err)
+	}
+	if n := len(d.mails(t)); n != 0 {
+		t.Fatalf("%d mails accepted over an unverified connection", n)
+	}
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSystemRoots$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "MAILSINK_TEST_SYSTEM_ROOTS_SMTP="+d.Addr,
+		"SSL_CERT_FILE="+cert.CertFile, "SSL_CERT_DIR="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the test with SSL_CERT_FILE: %v\n%s", err, out)
+	}
+	if n := len(d.mails(t)); n != 1 {
+		t.Fatalf("%d mails accepted, want 1", n)
 	}
 }
