@@ -102,7 +102,8 @@ type SyncCmd struct {
 func (c *SyncCmd) Help() string {
 	return "The explicit hammer: every node gets this node's cluster config, even one that holds a newer one, " +
 		"with a generation above every node's so that a node that was down does not undo it when it returns. " +
-		"Nodes that missed a change catch up by themselves; sync is for when you want this node's config to win."
+		"Nodes that missed a change catch up by themselves; sync is for when you want this node's config to win. " +
+		"It also makes the event forwarding key (see peer-key-rotate) when the cluster has none."
 }
 
 func (c *SyncCmd) Run(env *Env, g *Globals) error {
