@@ -8,11 +8,13 @@ package daemon_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gluster/gluster-eventing/gfevent"
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 // rtNotifierConfig is a cluster config with one exec notifier running
@@ -62,6 +64,15 @@ func TestDaemonExecNotifier(t *testing.T) {
 		t.Errorf("notifier health %+v", h)
 	}
 	body, _ := rtScrape(t, n.APISocket)
+	t.Run("promtool", func(t *testing.T) {
+		promtool, err := exec.LookPath("promtool")
+		testenv.Require(t, err == nil, "promtool (Debian package prometheus)")
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = strings.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil || len(strings.TrimSpace(string(out))) > 0 {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	})
 	for _, want := range []string{
 		`gluster_eventing_notifier_delivered_total{kind="exec",notifier="n1"} 2`,
 		`gluster_eventing_notifier_up{kind="exec",notifier="n1"} 1`,
