@@ -211,14 +211,23 @@ func goneBody(src eventlog.Source, err error) (api.Gone, bool) {
 // with wait), GET /v1/events/stream (SSE) and GET /v1/events/ws
 // (WebSocket).
 func (d *Daemon) streamRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/events", d.serveEvents)
-	mux.HandleFunc("GET /v1/events/stream", d.serveSSE)
-	mux.HandleFunc("GET /v1/events/ws", d.serveWebSocket)
+	s := &streamAPI{d: d, keepalive: keepaliveEvery}
+	mux.HandleFunc("GET /v1/events", s.serveEvents)
+	mux.HandleFunc("GET /v1/events/stream", s.serveSSE)
+	mux.HandleFunc("GET /v1/events/ws", s.serveWebSocket)
+}
+
+// streamAPI serves the event API of d.
+type streamAPI struct {
+	d *Daemon
+	// keepalive is how often an idle stream gets a comment or a ping.
+	keepalive time.Duration
 }
 
 // serveEvents answers GET /v1/events: up to limit events after since, as
 // soon as there is one or when wait has passed.
-func (d *Daemon) serveEvents(w http.ResponseWriter, r *http.Request) {
+func (s *streamAPI) serveEvents(w http.ResponseWriter, r *http.Request) {
+	d := s.d
 	q := r.URL.Query()
 	src := d.hub.Source()
 	sel, err := d.parseSelection(q, "")
@@ -286,7 +295,8 @@ func (d *Daemon) serveEvents(w http.ResponseWriter, r *http.Request) {
 // serveSSE answers GET /v1/events/stream with Server-Sent Events: each
 // event as "id: <cursor>", "event: <NAME>", "data: <api.Event>"; a
 // Last-Event-ID header resumes (and wins over since).
-func (d *Daemon) serveSSE(w http.ResponseWriter, r *http.Request) {
+func (s *streamAPI) serveSSE(w http.ResponseWriter, r *http.Request) {
+	d := s.d
 	src := d.hub.Source()
 	sel, err := d.parseSelection(r.URL.Query(), r.Header.Get("Last-Event-ID"))
 	if err != nil {
@@ -342,7 +352,7 @@ func (d *Daemon) serveSSE(w http.ResponseWriter, r *http.Request) {
 		return nil
 	}
 	for ctx.Err() == nil {
-		wctx, cancel := context.WithTimeout(ctx, keepaliveEvery)
+		wctx, cancel := context.WithTimeout(ctx, s.keepalive)
 		n, err := sub.Next(wctx, 256, emit)
 		cancel()
 		if g, ok := goneBody(src, err); ok {

@@ -64,7 +64,8 @@ type wsMessage struct {
 // serveWebSocket answers GET /v1/events/ws: the event stream as JSON
 // messages over a WebSocket, with the selection from the URL's query or
 // from the client's subscribe messages.
-func (d *Daemon) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+func (s *streamAPI) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	d := s.d
 	q := r.URL.Query()
 	hasQuery := false
 	for _, p := range selectionParams {
@@ -87,7 +88,7 @@ func (d *Daemon) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	c.SetReadLimit(64 << 10)
 	ctx, stop := d.streamContext(r.Context())
 	defer stop()
-	ws := &wsConn{d: d, c: c, r: r}
+	ws := &wsConn{d: d, c: c, r: r, keepalive: s.keepalive}
 	if hasQuery {
 		ws.pending = &wsRequest{Op: "subscribe"}
 		ws.pendingQuery = q
@@ -108,9 +109,10 @@ func (d *Daemon) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 }
 
 type wsConn struct {
-	d *Daemon
-	c *websocket.Conn
-	r *http.Request
+	d         *Daemon
+	c         *websocket.Conn
+	r         *http.Request
+	keepalive time.Duration
 
 	mu           sync.Mutex
 	pending      *wsRequest // a subscribe the write loop has not taken
@@ -193,7 +195,7 @@ func (ws *wsConn) writeLoop(ctx context.Context, subscribed bool) error {
 	}
 	waitFirst := time.Now().Add(wsSubscribeTimeout)
 	for ctx.Err() == nil {
-		timeout := keepaliveEvery
+		timeout := ws.keepalive
 		if sub == nil && !subscribed {
 			timeout = time.Until(waitFirst)
 		}
