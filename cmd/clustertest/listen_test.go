@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -15,6 +17,7 @@ import (
 	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/internal/glustertest"
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 // waitLog polls a process log until re matches, for at most timeout.
@@ -234,4 +237,89 @@ func testEvents(t *testing.T, bin string, n1, n2 *glustertest.Node) {
 	if len(last) != 2 || last[1].Event != "VOLUME_STOP" {
 		t.Errorf("node2: events -n 2 = %v, want a VOLUME_START and node1's VOLUME_STOP", describe(last))
 	}
+}
+
+// TestListenRealGlustereventsd: GlusterFS's own glustereventsd (Python),
+// with a webhook and bearer token in its events/webhooks.json, POSTs to
+// 'listen --bearer-token-file', which verifies the token and prints the
+// legacy body as an event of that node; a wrong token is refused 401.
+func TestListenRealGlustereventsd(t *testing.T) {
+	glustertest.Require(t)
+	for _, f := range []string{"/usr/sbin/glustereventsd", "/usr/bin/python3"} {
+		_, err := os.Stat(f)
+		testenv.Require(t, err == nil, f+" (apt-get install glusterfs-server)")
+	}
+	testenv.Require(t, exec.Command("/usr/bin/python3", "-c", "import requests").Run() == nil, "python3-requests")
+	bin := glustertest.BuildEventing(t, moduleRoot())
+	c := glustertest.StartCluster(t, glustertest.ClusterConfig{Prefix: prefix, Nodes: 1, PeerProgram: bin, EventsDir: true})
+	n := c.Node(1)
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.txt"), filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(good, []byte("tok3n\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("other\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Two receivers in the node: the right token and a wrong one.
+	hooks := map[string]map[string]string{
+		"http://127.0.0.1:9000/listen": {"token": "tok3n", "secret": ""},
+		"http://127.0.0.1:9001/listen": {"token": "tok3n", "secret": ""},
+	}
+	b, _ := json.Marshal(hooks)
+	if err := os.WriteFile(filepath.Join(n.EventsDir(), "webhooks.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := n.Start("listen", nil, bin, "listen", "127.0.0.1:9000", "--bearer-token-file", good, "--json", "--count", "1")
+	lbad := n.Start("listen-bad", nil, bin, "listen", "127.0.0.1:9001", "--bearer-token-file", bad)
+	waitLog(t, l, regexp.MustCompile(`receiving webhook deliveries`), time.Minute)
+	waitLog(t, lbad, regexp.MustCompile(`receiving webhook deliveries`), time.Minute)
+	n.Start("glustereventsd", nil, "/usr/sbin/glustereventsd")
+	// glustereventsd has no readiness signal: send until the receiver
+	// has the event (each datagram it missed is simply not delivered).
+	deadline := time.Now().Add(time.Minute)
+	for !l.Exited() {
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(l.Log)
+			t.Fatalf("no delivery from glustereventsd after a minute:\n%s\n%s", b, readLog(n, "log/events.log"))
+		}
+		if o, err := n.Run(nil, bin, "emit", "VOLUME_START", "name=gv0", "force=0"); err != nil {
+			t.Fatalf("emit: %v: %s", err, o)
+		}
+		select {
+		case <-l.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	out, _ := os.ReadFile(l.Log)
+	if err := l.Err(); err != nil {
+		t.Fatalf("listen: %v\n%s", err, out)
+	}
+	var d struct {
+		Node     string         `json:"node"`
+		Event    string         `json:"event"`
+		Format   string         `json:"format"`
+		Verified []string       `json:"verified"`
+		Message  map[string]any `json:"message"`
+		Category string         `json:"category"`
+	}
+	var line string
+	for l := range strings.Lines(string(out)) {
+		if strings.HasPrefix(l, "{") {
+			line = l
+		}
+	}
+	if err := json.Unmarshal([]byte(line), &d); err != nil {
+		t.Fatalf("listen --json: %v\n%s", err, out)
+	}
+	if d.Node != n.UUID() || d.Event != "VOLUME_START" || d.Format != "legacy" || strings.Join(d.Verified, ",") != "bearer" ||
+		d.Category != "volume" || d.Message["name"] != "gv0" || d.Message["force"] != false {
+		t.Errorf("glustereventsd's delivery as listen printed it: %s", line)
+	}
+	waitLog(t, lbad, regexp.MustCompile(`rejected POST /listen from 127\.0\.0\.1:\d+: the bearer token does not match \(401\)`), time.Minute)
+}
+
+func readLog(n *glustertest.Node, rel string) string {
+	b, _ := os.ReadFile(filepath.Join(n.Dir, rel))
+	return string(b)
 }
