@@ -18,7 +18,7 @@
   // each makes the page fetch v1/state again.
   const STATE_EVENT = /^(BRICK|VOLUME|PEER|QUORUM|AFR|EC|SVC)_/;
   const FILTER_KEYS = ['type', 'category', 'severity', 'volume', 'node', 'filter'];
-  const STATE_DELAY = 100; // ms to wait for more events before fetching v1/state
+  const STATE_DELAY = 50; // ms to wait for more events before fetching v1/state
   const STATUS_DELAY = 250; // likewise for v1/status
   const STALL_MS = 45000; // the daemon sends a keep-alive every 15 s
   const RETRY_MIN = 1000;
