@@ -163,6 +163,9 @@ func eventsError(err error, socket string) error {
 	var ae *api.Error
 	if errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest {
 		e := &Error{Code: ExitUsage, Err: errors.New(ae.Message)} // "filter ...: unknown event name ... (did you mean ...?)"
+		if strings.Contains(ae.Message, "unknown channel") {
+			e.Hints = append(e.Hints, "'gluster-eventing channel-list' lists the channels of the cluster config")
+		}
 		if h := ae.Hint(); h != "" {
 			e.Hints = append(e.Hints, h)
 		}
