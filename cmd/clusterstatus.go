@@ -49,6 +49,10 @@ type statusNode struct {
 	// Diverges says that the node's config is not the newest any node
 	// holds.
 	Diverges bool `json:"diverges"`
+	// NotifiersOK counts the node's notifiers that deliver;
+	// NotifiersFailing lists (the first few of) the others.
+	NotifiersOK      int            `json:"notifiers_ok"`
+	NotifiersFailing []peerNotifier `json:"notifiers_failing,omitempty"`
 }
 
 // clusterStatus prints every node's status (see StatusCmd.Help).
@@ -85,6 +89,7 @@ func (env *Env) clusterStatus(g *Globals, node *config.Node, rows []nodeResult) 
 				n.Daemon, n.Generation, n.Origin, n.JournalLastSeq = st.Daemon, st.Generation, st.Origin, st.JournalLastSeq
 				if st.Daemon == "UP" {
 					n.RunningGeneration = st.RunningGeneration
+					n.NotifiersOK, n.NotifiersFailing = st.NotifiersOK, st.Notifiers
 				}
 			}
 			nodes[i] = n

@@ -159,6 +159,29 @@ if [ "$GLUSTER_FIELD_BRICK" = stuck:/b ]; then echo "brick handler failed" >&2; 
 	if !strings.Contains(out, "none; notifiers 0 ok, 1 FAILING") || !strings.Contains(out, "none; notifiers 1 ok") {
 		t.Errorf("status table lacks the notifier summaries:\n%s", out)
 	}
+	out, errOut, _ = cli(t, n1, bin, "status", "--json")
+	var st struct {
+		Nodes []struct {
+			NodeID           string `json:"nodeid"`
+			NotifiersOK      int    `json:"notifiers_ok"`
+			NotifiersFailing []struct {
+				ID        string `json:"id"`
+				State     string `json:"state"`
+				LastError string `json:"last_error"`
+			} `json:"notifiers_failing"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Nodes) != 3 {
+		t.Fatalf("status --json: %v\n%s%s", err, out, errOut)
+	}
+	for _, row := range st.Nodes {
+		failing := row.NodeID == n3.UUID()
+		if failing && (row.NotifiersOK != 0 || len(row.NotifiersFailing) != 1 || row.NotifiersFailing[0].ID != added.ID ||
+			row.NotifiersFailing[0].State != "retrying" || !strings.Contains(row.NotifiersFailing[0].LastError, "brick handler failed")) ||
+			!failing && (row.NotifiersOK != 1 || len(row.NotifiersFailing) != 0) {
+			t.Errorf("status --json: node %+v", row)
+		}
+	}
 
 	// Deleted on node3: no daemon runs it any more.
 	if out, errOut, code := cli(t, n3, bin, "notifier-del", "pager"); code != 0 {
