@@ -182,6 +182,12 @@ func writeSelectionError(w http.ResponseWriter, src eventlog.Source, err error) 
 		writeJSON(w, http.StatusGone, g)
 		return
 	}
+	if errors.Is(err, hub.ErrBusy) {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error(),
+			"hint": fmt.Sprintf("the daemon serves at most %d streams and long polls at once; close some, or retry", hub.DefaultMaxClients)})
+		return
+	}
 	var br *badRequest
 	if errors.As(err, &br) {
 		body := map[string]string{"error": br.msg}

@@ -63,6 +63,7 @@ var (
 	errBody  = map[string]string{}
 	badReq   = resp{"400", "A parameter is invalid; `error` says which and `hint` how to fix it.", errBody, ""}
 	goneResp = resp{"410", "The cursor fell out of retention or names a journal that was replaced; `oldest` is the oldest position available. Re-read GET /v1/state, then resume from `oldest`.", Gone{}, ""}
+	busy     = resp{"503", "The daemon serves as many streams and long polls as it will (1024); retry after Retry-After seconds.", errBody, ""}
 	unauth   = resp{"401", "The TCP listener requires the bearer token (Authorization header or the session cookie of POST /v1/login).", errBody, ""}
 )
 
@@ -117,16 +118,16 @@ func routes() []route {
 			params: append(slices.Clone(selection),
 				param{"limit", "query", "integer", "At most this many events (default 100, at most 10000)."},
 				param{"wait", "query", "string", "Wait up to this long (`30s`, or seconds; at most 5m) when there is nothing yet."}),
-			responses: []resp{{"200", "The events and the cursor to continue from.", Events{}, ""}, badReq, goneResp}},
+			responses: []resp{{"200", "The events and the cursor to continue from.", Events{}, ""}, badReq, goneResp, busy}},
 		{method: "GET", path: "/v1/events/stream", summary: "Server-Sent Events stream",
 			desc: "Each event as `id: <cursor after it>`, `event: <NAME>`, `data: <Event JSON>`; `retry: 5000` first and a `: keepalive` comment every 15 s. A `Last-Event-ID` header resumes (and wins over `since`). A client that does not read what it is sent for 10 s is disconnected and counted. A cursor that falls out of retention mid-stream ends it with `event: gone` (data: Gone).",
 			params: append(slices.Clone(selection),
 				param{"Last-Event-ID", "header", "string", "The id of the last event received: resume after it."}),
-			responses: []resp{{"200", "The stream.", nil, "text/event-stream"}, badReq, goneResp}},
+			responses: []resp{{"200", "The stream.", nil, "text/event-stream"}, badReq, goneResp, busy}},
 		{method: "GET", path: "/v1/events/ws", summary: "WebSocket event stream",
 			desc:      "Upgrade to a WebSocket. With selection parameters in the URL the stream starts at once; otherwise send `{\"op\":\"subscribe\",\"since\":...,\"filter\":...,\"channel\":...}` (the parameters as fields) within 30 s; a later subscribe replaces the subscription. The server sends `{\"type\":\"subscribed\",\"cursor\",\"filter\"}`, `{\"type\":\"event\",\"event\":Event}`, `{\"type\":\"gone\",\"error\",\"oldest\"}` and `{\"type\":\"error\",\"error\",\"hint\"}`, and pings every 15 s when idle.",
 			params:    slices.Clone(selection),
-			responses: []resp{{"101", "Switching to the WebSocket protocol.", nil, ""}, badReq, goneResp}},
+			responses: []resp{{"101", "Switching to the WebSocket protocol.", nil, ""}, badReq, goneResp, busy}},
 		{method: "POST", path: "/v1/login", summary: "Log a browser in", public: true,
 			desc:      "Form body `token=<the token>`: sets the HttpOnly, SameSite=Strict session cookie that the TCP listener accepts instead of an Authorization header (EventSource cannot send one). Tokens never go in URLs.",
 			responses: []resp{{"200", "Logged in (`auth` is `token`), or no token is needed (`none`).", Login{}, ""}, {"401", "Wrong token.", errBody, ""}}},

@@ -36,9 +36,13 @@ import (
 
 // Defaults for Options fields left at zero.
 const (
-	DefaultRing  = 8192
-	DefaultBatch = 512
+	DefaultRing       = 8192
+	DefaultBatch      = 512
+	DefaultMaxClients = 1024
 )
+
+// ErrBusy is returned by Subscribe when MaxClients subscriptions are open.
+var ErrBusy = errors.New("too many stream clients")
 
 // Options configure a Hub. The zero value is usable.
 type Options struct {
@@ -48,6 +52,10 @@ type Options struct {
 	// Batch is how many events one Source read returns at most; 0 means
 	// DefaultBatch.
 	Batch int
+	// MaxClients bounds the subscriptions open at once (each holds a
+	// connection and a goroutine of the front-end); 0 means
+	// DefaultMaxClients.
+	MaxClients int
 	// Logger receives read failures; nil discards.
 	Logger *slog.Logger
 }
@@ -77,9 +85,10 @@ type Stats struct {
 
 // Hub is the fan-out. Create it with New and run its follower with Run.
 type Hub struct {
-	src   eventlog.Source
-	batch int
-	log   *slog.Logger
+	src        eventlog.Source
+	batch      int
+	maxClients int64
+	log        *slog.Logger
 
 	mu     sync.RWMutex
 	ring   []entry
@@ -117,10 +126,13 @@ func New(src eventlog.Source, opts Options) *Hub {
 	if opts.Batch <= 0 {
 		opts.Batch = DefaultBatch
 	}
+	if opts.MaxClients <= 0 {
+		opts.MaxClients = DefaultMaxClients
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Hub{src: src, batch: opts.Batch, log: opts.Logger, ring: make([]entry, opts.Ring),
+	h := &Hub{src: src, batch: opts.Batch, maxClients: int64(opts.MaxClients), log: opts.Logger, ring: make([]entry, opts.Ring),
 		notify: make(chan struct{}), head: map[string]originHead{}}
 	for _, o := range src.Origins() {
 		h.head[o.Node] = originHead{epoch: o.Epoch, seq: o.Last}

@@ -473,3 +473,28 @@ func TestCursorAt(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxClients(t *testing.T) {
+	src := newMemSource(node1)
+	h := New(src, Options{MaxClients: 2})
+	a, err := h.Subscribe(eventlog.Now(src), SubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Subscribe(eventlog.Now(src), SubOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Subscribe(eventlog.Now(src), SubOptions{}); !errors.Is(err, ErrBusy) {
+		t.Fatalf("third subscription: %v, want ErrBusy", err)
+	}
+	a.Close()
+	a.Close() // twice is once
+	c, err := h.Subscribe(eventlog.Now(src), SubOptions{})
+	if err != nil {
+		t.Fatalf("after a Close: %v", err)
+	}
+	c.Close()
+	if got := h.Stats().Clients; got != 1 {
+		t.Fatalf("Clients = %d, want 1", got)
+	}
+}

@@ -34,14 +34,18 @@ type SubOptions struct {
 // Subscribe starts a subscription after cursor c (eventlog.Now or
 // eventlog.Start of the Source for "from now" and "from the oldest"). A
 // cursor that names a position no longer retained, or a replaced journal,
-// is refused with an *eventlog.GoneError. Close the Sub when done.
+// is refused with an *eventlog.GoneError, a subscription beyond
+// MaxClients with ErrBusy. Close the Sub when done.
 func (h *Hub) Subscribe(c eventlog.Cursor, opts SubOptions) (*Sub, error) {
 	c, err := eventlog.Check(h.src, c)
 	if err != nil {
 		h.gone.Add(1)
 		return nil, err
 	}
-	h.clients.Add(1)
+	if h.clients.Add(1) > h.maxClients {
+		h.clients.Add(-1)
+		return nil, ErrBusy
+	}
 	return &Sub{h: h, cur: c, match: opts.Match, only: opts.Origin}, nil
 }
 
