@@ -103,9 +103,7 @@ func fakeScenario(t *testing.T, b browsertest.Page, f *fakeAPI) {
 	if got := browsertest.Eval[string](b, `getComputedStyle(document.querySelector('[data-brick-id="`+b2+`"] .dot')).backgroundColor`); got != "rgb(207, 34, 46)" {
 		t.Errorf("a down brick's dot is %s, want the down colour rgb(207, 34, 46)", got)
 	}
-	if got := rowNames(b); len(got) != 2 || got[0] != "BRICK_DISCONNECTED" {
-		t.Errorf("rows %q, want BRICK_DISCONNECTED first of 2", got)
-	}
+	b.WaitFor("the BRICK_DISCONNECTED row first of 2", jsRowsAre(2)+` && `+jsFirstName+` === 'BRICK_DISCONNECTED'`, 15*time.Second)
 	if n := f.stateRequests() - gets; n != 1 {
 		t.Errorf("%d v1/state requests for one state event, want 1", n)
 	}
@@ -201,9 +199,7 @@ func fakeScenario(t *testing.T, b browsertest.Page, f *fakeAPI) {
 	if len(reqs) < 2 || reqs[len(reqs)-1].LastEventID != f.cursor(14) {
 		t.Errorf("requests after the 410 %+v, want the last from the state's cursor %s", reqs, f.cursor(14))
 	}
-	if n := browsertest.Eval[int](b, `document.querySelectorAll('#event-list li.gap').length`); n != 1 {
-		t.Errorf("%d gap markers in the list after a 410, want 1", n)
-	}
+	b.WaitFor("a gap marker in the list", `document.querySelectorAll('#event-list li.gap').length === 1`, 15*time.Second)
 	b.Screenshot("notice-after-410")
 	click(b, "#notice-close")
 	b.WaitFor("the notice gone", `document.getElementById('notice').hidden`, 15*time.Second)
