@@ -377,7 +377,6 @@
     pending: [], // events not rendered yet
     flushTimer: null,
     received: 0,
-    shown: 0,
     stopped: false,
   };
 
@@ -464,8 +463,6 @@
     healthTitle();
   }
 
-  // selfName is this node's name: glusterd calls itself "localhost", so
-  // the name its peers or its bricks use, when there is one.
   // healthTitle puts what is wrong in the tab's title, so a tab in the
   // background still tells.
   function healthTitle() {
@@ -480,6 +477,8 @@
     document.title = (bad.length ? '⚠ ' + bad.join(', ') + ' — ' : '') + 'Gluster eventing' + (self ? ' · ' + selfName(self) : '');
   }
 
+  // selfName is this node's name: glusterd calls itself "localhost", so
+  // the name its peers or its bricks use, when there is one.
   function selfName(p) {
     const names = (p.hostnames || []).filter((n) => n && n !== 'localhost');
     if (names.length) return names[0];
@@ -681,7 +680,6 @@
     app.pending = [];
     list.prepend(frag);
     while (list.children.length > MAX_EVENTS) list.lastElementChild.remove();
-    app.shown = list.children.length;
     list.dataset.cursor = app.streams[0] ? app.streams[0].cursor : '';
     eventsInfo();
     pageCounters();
