@@ -63,14 +63,14 @@ func (d *Daemon) startHTTP(node *config.Node, h http.Handler, activated []net.Li
 	}
 	var tlsConf *tls.Config
 	if hc.TLS() {
-		cert, err := tls.LoadX509KeyPair(hc.CertFile, hc.KeyFile)
+		certs, err := newCertLoader(hc.CertFile, hc.KeyFile, d.log.With("component", "http"))
 		if err != nil {
 			if ln != nil {
 				ln.Close()
 			}
-			return nil, fmt.Errorf("http: TLS certificate %s and key %s: %w", hc.CertFile, hc.KeyFile, err)
+			return nil, err
 		}
-		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		tlsConf = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
 	}
 	if ln == nil {
 		var err error
