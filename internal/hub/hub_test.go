@@ -498,3 +498,31 @@ func TestMaxClients(t *testing.T) {
 		t.Fatalf("Clients = %d, want 1", got)
 	}
 }
+
+// A filter that matches nothing over a long backlog: Next returns when its
+// ctx ends, with the cursor moved past what it looked at, instead of
+// reading the whole backlog in one call; called again it goes on.
+func TestSparseFilterIsBounded(t *testing.T) {
+	src := newMemSource(node1)
+	src.add(node1, 2000)
+	h := startHub(t, src, 16)
+	sub, err := h.Subscribe(eventlog.Start(src), SubOptions{Match: volumeIs("v1999")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	n, err := sub.Next(done, 10, func(*Frame) error { return nil })
+	if err != nil || n != 0 {
+		t.Fatalf("Next with an expired ctx = %d, %v", n, err)
+	}
+	_, at, _ := sub.Cursor().Get(node1)
+	if at == 0 || at >= 2000 {
+		t.Fatalf("cursor at %d after one bounded call, want past 0 and before 2000", at)
+	}
+	got := collect(t, sub, 1)
+	if got[0].Seq != 1999 {
+		t.Fatalf("got seq %d, want 1999", got[0].Seq)
+	}
+}

@@ -85,6 +85,11 @@ func (s *Sub) Next(ctx context.Context, limit int, emit func(*Frame) error) (int
 			return n, err
 		}
 		if more {
+			if ctx.Err() != nil {
+				// Past events that did not match, with more to look at:
+				// the cursor moved, the caller's time is up.
+				return 0, nil
+			}
 			continue
 		}
 		// Nothing new anywhere: wait for the ring to grow.
@@ -189,6 +194,9 @@ func (s *Sub) fromSource(limit int, emit func(*Frame) error) (n int, more bool, 
 	}
 	s.cur = c
 	passed := false
+	// A filter that matches little must not make one call read the
+	// whole journal: past this many events, the caller gets a say.
+	budget, scanned := 4*max(limit, h.batch), 0
 	for _, o := range h.src.Origins() {
 		if s.only != "" && o.Node != s.only {
 			continue
@@ -198,7 +206,7 @@ func (s *Sub) fromSource(limit int, emit func(*Frame) error) (n int, more bool, 
 			// An origin the cursor does not name: everything it has.
 			after = max(o.First, 1) - 1
 		}
-		for n < limit {
+		for n < limit && scanned < budget {
 			evs, err := h.src.Read(o.Node, after, min(limit-n, h.batch))
 			if te, isTrim := errors.AsType[*journal.TrimmedError](err); isTrim {
 				if ok {
@@ -218,6 +226,7 @@ func (s *Sub) fromSource(limit int, emit func(*Frame) error) (n int, more bool, 
 			if len(evs) == 0 {
 				break
 			}
+			scanned += len(evs)
 			for _, ev := range evs {
 				passed = true
 				if err := s.deliver(ev, shortEpoch(ev.Origin, ev.Epoch), nil, emit, &n); err != nil {
@@ -227,8 +236,8 @@ func (s *Sub) fromSource(limit int, emit func(*Frame) error) (n int, more bool, 
 			}
 			ok = true
 		}
-		if n >= limit {
-			return n, false, nil
+		if n >= limit || scanned >= budget {
+			return n, true, nil
 		}
 	}
 	if n > 0 || passed {
