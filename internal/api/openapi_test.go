@@ -114,7 +114,7 @@ func routes() []route {
 			responses: []resp{{"200", "The state table afterwards.", State{}, ""},
 				{"503", "glusterd did not answer; `error` says why.", errBody, ""}}},
 		{method: "GET", path: "/v1/events", summary: "Events after a position",
-			desc: "Up to `limit` events after `since`, in order per origin node. With `wait`, a long poll: the answer comes as soon as there is an event, or when `wait` has passed (with none). Ask again from `next`.",
+			desc: "Up to `limit` events after `since`, in order per origin node. With `wait`, a long poll: the answer comes as soon as there is an event, or when `wait` has passed (with none). Ask again from `next`; without `wait`, a page can be empty while `next` moved past events that did not match.",
 			params: append(slices.Clone(selection),
 				param{"limit", "query", "integer", "At most this many events (default 100, at most 10000)."},
 				param{"wait", "query", "string", "Wait up to this long (`30s`, or seconds; at most 5m) when there is nothing yet."}),
