@@ -147,6 +147,9 @@ func (c *NotifierModCmd) Run(env *Env, g *Globals) error {
 		}
 		c.notifierFlags.apply(n)
 		c.ExecFlags.command = stripDashes(c.Command)
+		if len(c.ExecFlags.command) > 0 {
+			warnProgram(env, c.ExecFlags.command[0])
+		}
 		for _, f := range c.kinds() {
 			given := f.given()
 			if len(given) == 0 {

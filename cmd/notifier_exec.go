@@ -1,6 +1,11 @@
 package cmd
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
 	"github.com/gluster/gluster-eventing/internal/config"
 )
 
@@ -71,7 +76,34 @@ func (c *NotifierAddExecCmd) Run(env *Env, g *Globals) error {
 		return errorf(ExitUsage, "give the command after --: notifier-add exec [flags] -- /path/to/program [args...]")
 	}
 	c.execFlags.command = c.Command
+	warnProgram(env, c.Command[0])
 	return addNotifier(env, g, &c.notifierFlags, &c.execFlags)
+}
+
+// warnProgram says on stderr when program is not an executable file on
+// this node: the notifier is still added (the program may be installed on
+// the other nodes only, or later), and notifier-test checks every node.
+func warnProgram(env *Env, program string) {
+	if !filepath.IsAbs(program) {
+		return // refused with its own error
+	}
+	fi, err := os.Stat(program)
+	switch {
+	case err != nil:
+		fmt.Fprintf(env.Stderr, "%s: warning: %s: %v on this node; 'gluster-eventing notifier-test' runs it on every node\n",
+			env.Prog, program, unwrapStatErr(err))
+	case !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0:
+		fmt.Fprintf(env.Stderr, "%s: warning: %s is not an executable file on this node; 'gluster-eventing notifier-test' runs it on every node\n",
+			env.Prog, program)
+	}
+}
+
+// unwrapStatErr drops the path os.Stat repeats.
+func unwrapStatErr(err error) error {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // stripDashes drops the "--" a passthrough argument starts with.
