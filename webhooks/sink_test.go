@@ -368,3 +368,56 @@ func TestBatchingIntervalBusyJournal(t *testing.T) {
 		t.Errorf("message %+v, want the VOLUME_STOP alone", s)
 	}
 }
+
+// A notifier's cursor and retry state are its own and survive a restart
+// of the manager (the daemon): nothing is lost or sent twice.
+func TestNotifierCursorSurvivesRestart(t *testing.T) {
+	j := openTestJournal(t)
+	var mu sync.Mutex
+	up := false
+	sink := &fakeSink{verdict: func(_ int, m *Message) Result {
+		mu.Lock()
+		defer mu.Unlock()
+		if !up && m.First > 5 {
+			return Result{Verdict: Retry, Err: errors.New("down")}
+		}
+		return Result{Verdict: Delivered}
+	}}
+	start := func() *Manager {
+		m, err := NewManager(Options{Journal: j, NodeID: testNodeID, Rand: func() float64 { return 0 },
+			Sinks: map[string]SinkFactory{config.KindExec: func(*config.Notifier, SinkEnv) (Sink, error) { return sink, nil }}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		applyNotifiers(t, m, fakeNotifier())
+		return m
+	}
+	m := start()
+	appendEvents(t, j, 10)
+	waitFor(t, 20*time.Second, "5 delivered and the 6th failing", func() bool {
+		h := notifierHealth(t, m, "exec1")
+		return h.Cursor == 5 && h.Failed > 0
+	})
+	if err := m.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := j.State(NotifierConsumerName("exec1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := decodeState(b); err != nil || len(st.Retries) != 1 || st.Retries[0].Seq != 6 || st.FailingSince.IsZero() {
+		t.Errorf("persisted state %+v, %v: want the retry of seq 6", st, err)
+	}
+	mu.Lock()
+	up = true
+	mu.Unlock()
+	m = start()
+	t.Cleanup(func() { m.Stop(context.Background()) })
+	waitFor(t, 20*time.Second, "the rest delivered", func() bool { return notifierHealth(t, m, "exec1").Cursor == 10 })
+	if !slices.Equal(sink.delivered(), seqRange(1, 10)) {
+		t.Errorf("delivered %v, want 1..10 once each", sink.delivered())
+	}
+	if c, ok, err := j.Cursor(NotifierConsumerName("exec1")); err != nil || !ok || c != 10 {
+		t.Errorf("journal cursor %q = %d %v %v", NotifierConsumerName("exec1"), c, ok, err)
+	}
+}
