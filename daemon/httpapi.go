@@ -96,7 +96,8 @@ func (d *Daemon) startHTTP(node *config.Node, h http.Handler, activated []net.Li
 	if tlsConf != nil {
 		ln = tls.NewListener(ln, tlsConf)
 	}
-	a := &httpAuth{token: token, secure: tlsConf != nil, log: d.log.With("component", "http")}
+	a := &httpAuth{token: token, tokenFile: hc.TokenFile, secure: tlsConf != nil, log: d.log.With("component", "http"), now: time.Now}
+	a.stamp, a.checked = fileStamp(hc.TokenFile), time.Now()
 	s := &httpServer{addr: addr, tls: tlsConf != nil, srv: &http.Server{
 		Handler:           http.NewCrossOriginProtection().Handler(a.wrap(h)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -132,9 +133,19 @@ func (s *httpServer) close() {
 // users and changes (reload, replay, refresh) are refused: those stay on
 // the unix socket, whose mode says who may.
 type httpAuth struct {
-	token  string
 	secure bool
 	log    *slog.Logger
+
+	// tokenFile, if set, is read again when it changes (checked every
+	// certCheckEvery at most): a new token takes effect without a
+	// restart and ends every session. A file that no longer passes
+	// ReadTokenFile's checks is logged and the previous token stays.
+	tokenFile string
+	now       func() time.Time
+	mu        sync.Mutex
+	token     string // "" when none is configured
+	stamp     string
+	checked   time.Time
 
 	failMu sync.Mutex // serialises failed logins: a guesser gets one try at a time
 }
@@ -143,7 +154,7 @@ type authKey struct{}
 
 func (a *httpAuth) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.token == "" && !localHost(r.Host) {
+		if !a.required() && !localHost(r.Host) {
 			// DNS rebinding: a page of evil.example resolved to 127.0.0.1.
 			writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "the API answers requests for its loopback address only",
 				"hint": "connect to 127.0.0.1 or localhost, or set [http] token_file"})
@@ -154,7 +165,7 @@ func (a *httpAuth) wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if a.token == "" {
+		if !a.required() {
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				writeJSON(w, http.StatusForbidden, map[string]string{"error": "changes are not accepted on a TCP listener without a token",
 					"hint": "use the unix socket (the gluster-eventing CLI does), or set [http] token_file"})
@@ -205,7 +216,7 @@ func localHost(host string) bool {
 
 func (a *httpAuth) authorized(r *http.Request) bool {
 	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(v)), []byte(a.token)) == 1
+		return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(v)), []byte(a.current())) == 1
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		return subtle.ConstantTimeCompare([]byte(c.Value), []byte(a.session())) == 1
@@ -213,10 +224,37 @@ func (a *httpAuth) authorized(r *http.Request) bool {
 	return false
 }
 
+// required reports whether requests need a token.
+func (a *httpAuth) required() bool { return a.tokenFile != "" || a.current() != "" }
+
+// current returns the token in force, reading the token file again when
+// it changed.
+func (a *httpAuth) current() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tokenFile == "" {
+		return a.token
+	}
+	if now := a.now(); now.Sub(a.checked) >= certCheckEvery {
+		a.checked = now
+		if stamp := fileStamp(a.tokenFile); stamp != a.stamp {
+			a.stamp = stamp
+			tok, err := config.ReadTokenFile(a.tokenFile)
+			if err != nil {
+				a.log.Error("the HTTP API's token file changed and is not usable; the previous token stays", "err", err)
+			} else if tok != a.token {
+				a.token = tok
+				a.log.Info("the HTTP API's token changed; sessions of the previous one ended", "token_file", a.tokenFile)
+			}
+		}
+	}
+	return a.token
+}
+
 // session is the session cookie's value: derived from the token, so that
 // the cookie is not the token itself and a new token ends every session.
 func (a *httpAuth) session() string {
-	m := hmac.New(sha256.New, []byte(a.token))
+	m := hmac.New(sha256.New, []byte(a.current()))
 	m.Write([]byte("gluster-eventing session v1"))
 	return hex.EncodeToString(m.Sum(nil))
 }
@@ -226,7 +264,7 @@ func (a *httpAuth) session() string {
 func (d *Daemon) loginRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/login", func(w http.ResponseWriter, r *http.Request) {
 		a, _ := r.Context().Value(authKey{}).(*httpAuth)
-		if a == nil || a.token == "" {
+		if a == nil || !a.required() {
 			writeJSON(w, http.StatusOK, api.Login{OK: true, Auth: "none"})
 			return
 		}
@@ -236,7 +274,7 @@ func (d *Daemon) loginRoutes(mux *http.ServeMux) {
 			return
 		}
 		tok := strings.TrimSpace(r.PostForm.Get("token"))
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(a.token)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(a.current())) != 1 {
 			a.failMu.Lock()
 			time.Sleep(500 * time.Millisecond) // slows a guesser; never logs the token
 			a.failMu.Unlock()

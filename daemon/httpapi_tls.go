@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -37,11 +38,19 @@ func newCertLoader(certFile, keyFile string, log *slog.Logger) (*certLoader, err
 	return l, nil
 }
 
-func (l *certLoader) fileStamp() string {
+func (l *certLoader) fileStamp() string { return fileStamp(l.certFile, l.keyFile) }
+
+// fileStamp identifies the files' current versions by size, modification
+// time and inode (an atomic replace changes the inode).
+func fileStamp(paths ...string) string {
 	var s string
-	for _, p := range []string{l.certFile, l.keyFile} {
+	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil {
-			s += fmt.Sprintf("%d/%d;", fi.Size(), fi.ModTime().UnixNano())
+			ino := uint64(0)
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				ino = st.Ino
+			}
+			s += fmt.Sprintf("%d/%d/%d;", fi.Size(), fi.ModTime().UnixNano(), ino)
 		}
 	}
 	return s

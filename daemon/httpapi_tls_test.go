@@ -83,3 +83,49 @@ func TestCertLoaderReloads(t *testing.T) {
 		t.Fatal("a broken pair loaded at start")
 	}
 }
+
+// A new token in the token file takes effect without a restart and ends
+// the sessions of the old one; a file that fails the checks keeps the
+// token in force.
+func TestTokenFileReloads(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "http.token")
+	write := func(tok string, mode os.FileMode) {
+		t.Helper()
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte(tok+"\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(tmp, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("first-token-0123456789", 0o600)
+	now := time.Now()
+	a := &httpAuth{token: "first-token-0123456789", tokenFile: path, log: slog.New(slog.DiscardHandler),
+		now: func() time.Time { return now }}
+	a.stamp, a.checked = fileStamp(path), now
+	oldSession := a.session()
+	write("second-token-0123456789", 0o600)
+	if got := a.current(); got != "first-token-0123456789" {
+		t.Fatalf("before the next check: %q", got)
+	}
+	now = now.Add(certCheckEvery)
+	if got := a.current(); got != "second-token-0123456789" {
+		t.Fatalf("after the change: %q", got)
+	}
+	if a.session() == oldSession {
+		t.Fatal("the session of the old token is still valid")
+	}
+	write("third-token-0123456789", 0o644) // readable by others: refused
+	now = now.Add(certCheckEvery)
+	if got := a.current(); got != "second-token-0123456789" {
+		t.Fatalf("after an unsafe file: %q, want the previous token", got)
+	}
+	if !a.required() {
+		t.Fatal("a token file no longer requires a token")
+	}
+}
