@@ -59,8 +59,8 @@ const (
 // It never holds secrets.
 type Health = api.Webhook
 
-// Worker delivers one webhook's events from the journal. Workers are made
-// and stopped by a Manager.
+// Worker delivers one webhook's or notifier's events from the journal to
+// its Sink. Workers are made and stopped by a Manager.
 //
 // A worker reads the journal after its cursor in batches of at most
 // Options.BatchSize records, whatever its backlog, and skips the records
@@ -70,7 +70,9 @@ type Health = api.Webhook
 // by the body's seq); the cursor only moves over contiguous finished
 // records, a record being retried holds the worker at most a few thousand
 // records ahead of it, and after a restart the records finished above the
-// cursor are sent again.
+// cursor are sent again. A sink that batches gets messages of several
+// records (see Batching); a message is delivered, retried and dead-lettered
+// as one, keyed by its first seq.
 //
 // Delivery is at least once: the cursor is written to the journal after
 // each finished record and becomes durable with the next group commit.
