@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,6 +43,7 @@ func (c *EventsCmd) Help() string {
 		"severity, ts, received, source, message): an event's cursor, given to --since, resumes after it on any node. " +
 		"Without --since, --lines or --follow every event kept is printed, oldest first; --follow alone starts with the " +
 		"last 10. When the daemon goes away, --follow says so on standard error and resumes without a gap when it is back. " +
+		"When this node does not get its peers' events (forwarding off, or a pull failing), a note on standard error says so. " +
 		"A position that is no longer kept (retention, or a journal that was replaced) is an error that names the oldest one kept."
 }
 
@@ -83,6 +85,9 @@ func (c *EventsCmd) Run(env *Env, g *Globals) error {
 		Node: nodeID, Filter: c.Filter, Channel: c.Channel, Local: c.Local, Limit: pageSize}
 	r := &eventReader{client: client, q: q}
 
+	if !c.Local {
+		viewNote(env, client)
+	}
 	var next string
 	switch {
 	case since == "" && lines >= 0:
@@ -131,6 +136,43 @@ func sinceArg(s string) (string, error) {
 	return "", &Error{Code: ExitUsage, Err: fmt.Errorf("--since %q is not a position, a time or a duration", s),
 		Hints: []string{"a cursor as 'events --json' prints it (3f2a9c1e.9b1c0d2e.4812,...), a seq of this node (4812), " +
 			"an RFC 3339 time (2026-12-02T01:00:00Z), a duration ago (10m) or 'start'"}}
+}
+
+// viewNote says on stderr when the cluster view is partial: the daemon
+// does not pull its peers' events (forwarding off), or a peer's pull is
+// not connected. Nothing when the status cannot be had: reading the
+// events reports that.
+func viewNote(env *Env, client *api.Client) {
+	st, err := client.Status(env.Ctx)
+	if err != nil || st.State == nil {
+		return
+	}
+	names := map[string]string{}
+	peers := 0
+	for _, p := range st.State.Peers {
+		if !p.Self {
+			peers++
+			names[p.UUID] = p.Hostname
+		}
+	}
+	if peers == 0 {
+		return
+	}
+	f := st.Forwarding
+	if f == nil || f.State != "on" {
+		why := "off"
+		if f != nil && f.Reason != "" {
+			why = "off: " + f.Reason
+		}
+		fmt.Fprintf(env.Stderr, "%s: note: this node does not receive its peers' events (forwarding %s): only its own are shown\n", env.Prog, why)
+		return
+	}
+	for _, p := range f.Peers {
+		if !p.Connected {
+			fmt.Fprintf(env.Stderr, "%s: note: %s's events may be missing or late: pulling them is failing (%s)\n",
+				env.Prog, cmp.Or(names[p.Node], shortNode(p.Node)), cmp.Or(p.Error, "not connected"))
+		}
+	}
 }
 
 // nodeArg turns --node into what the filter's node: takes, a UUID or a

@@ -241,3 +241,38 @@ func TestPositionsOf(t *testing.T) {
 		}
 	}
 }
+
+func TestViewNote(t *testing.T) {
+	self := api.Peer{UUID: "aaaaaaaa-1", Hostname: "localhost", Self: true}
+	peer := api.Peer{UUID: "bbbbbbbb-2", Hostname: "node2"}
+	for _, tc := range []struct {
+		name string
+		st   api.Status
+		want string
+	}{
+		{"alone", api.Status{State: &api.State{Peers: []api.Peer{self}}}, ""},
+		{"no state", api.Status{}, ""},
+		{"forwarding off", api.Status{State: &api.State{Peers: []api.Peer{self, peer}},
+			Forwarding: &api.ForwardStatus{State: "off", Reason: "no peer key in the cluster config"}},
+			"gluster-eventing: note: this node does not receive its peers' events (forwarding off: no peer key in the cluster config): only its own are shown\n"},
+		{"an old daemon", api.Status{State: &api.State{Peers: []api.Peer{self, peer}}},
+			"gluster-eventing: note: this node does not receive its peers' events (forwarding off): only its own are shown\n"},
+		{"a peer not connected", api.Status{State: &api.State{Peers: []api.Peer{self, peer}},
+			Forwarding: &api.ForwardStatus{State: "on", Peers: []api.ForwardPeer{{Node: "bbbbbbbb-2", Error: "connection refused"}}}},
+			"gluster-eventing: note: node2's events may be missing or late: pulling them is failing (connection refused)\n"},
+		{"all connected", api.Status{State: &api.State{Peers: []api.Peer{self, peer}},
+			Forwarding: &api.ForwardStatus{State: "on", Peers: []api.ForwardPeer{{Node: "bbbbbbbb-2", Connected: true}}}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := serveFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(tc.st)
+			}))
+			var stderr strings.Builder
+			viewNote(&Env{Ctx: context.Background(), Prog: ProgMain, Stderr: &stderr}, client)
+			if stderr.String() != tc.want {
+				t.Errorf("note %q, want %q", stderr.String(), tc.want)
+			}
+		})
+	}
+}

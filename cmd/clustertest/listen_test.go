@@ -213,6 +213,9 @@ func testEvents(t *testing.T, bin string, n1, n2 *glustertest.Node) {
 	}
 	// Readable lines name node2 by the hostname glusterd knows it by.
 	out, errOut, code := cli(t, n1, bin, "events", "--type", "VOLUME_START", "--color", "never")
+	if strings.Contains(errOut, "note:") {
+		t.Errorf("node1: events with forwarding on says: %s", errOut)
+	}
 	if code != 0 || !regexp.MustCompile(`(?m)^\S+ node2 VOLUME_START +info +volume +force=0 name=gv0$`).MatchString(out) ||
 		!regexp.MustCompile(`(?m)^\S+ node1 VOLUME_START `).MatchString(out) {
 		t.Errorf("node1: events: exit %d\n%s%s", code, out, errOut)
