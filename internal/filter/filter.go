@@ -43,7 +43,7 @@ type Filter struct {
 	// of a type outside the catalogue does not match.
 	typed bool
 
-	vols, notVols   []string // patterns
+	vols, notVols   []pattern
 	nodes, notNodes []string // lower-case prefixes
 	chans, notChans []*Filter
 	// and are filters that must all match too (see All).
@@ -149,9 +149,9 @@ func parse(expr string, channels func(string) (string, bool), stack []string) (*
 				return nil, fail(*t, "bad volume pattern %q: %v", t.value, err)
 			}
 			if t.neg {
-				f.notVols = append(f.notVols, t.value)
+				f.notVols = append(f.notVols, compilePattern(t.value))
 			} else {
-				f.vols = append(f.vols, t.value)
+				f.vols = append(f.vols, compilePattern(t.value))
 			}
 			continue
 		case "node":
@@ -581,15 +581,39 @@ func (f *Filter) Equal(g *Filter) bool {
 	return reflect.DeepEqual(f, g)
 }
 
-func matchAny(patterns []string, v string) bool {
-	for _, p := range patterns {
-		if p == v {
+// pattern is a volume name or glob, with the common globs (one '*' and
+// nothing else special: "gv*", "*-prod", "v*05") matched by comparing a
+// prefix and a suffix rather than by path.Match.
+type pattern struct {
+	s              string
+	glob           bool   // s has glob syntax
+	star           bool   // s is prefix + "*" + suffix
+	prefix, suffix string // when star
+}
+
+func compilePattern(s string) pattern {
+	p := pattern{s: s, glob: hasMeta(s)}
+	if pre, suf, ok := strings.Cut(s, "*"); ok && !hasMeta(pre) && !hasMeta(suf) {
+		p.star, p.prefix, p.suffix = true, pre, suf
+	}
+	return p
+}
+
+func (p *pattern) match(v string) bool {
+	switch {
+	case !p.glob:
+		return p.s == v
+	case p.star:
+		return len(v) >= len(p.prefix)+len(p.suffix) && strings.HasPrefix(v, p.prefix) && strings.HasSuffix(v, p.suffix)
+	}
+	ok, _ := path.Match(p.s, v)
+	return ok
+}
+
+func matchAny(patterns []pattern, v string) bool {
+	for i := range patterns {
+		if patterns[i].match(v) {
 			return true
-		}
-		if hasMeta(p) {
-			if ok, _ := path.Match(p, v); ok {
-				return true
-			}
 		}
 	}
 	return false

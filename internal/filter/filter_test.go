@@ -2,6 +2,7 @@ package filter
 
 import (
 	"errors"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -358,5 +359,32 @@ func TestAllOfTypesEqual(t *testing.T) {
 	c2, _ := Parse("channel:alerts", func(string) (string, bool) { return "severity:critical", true })
 	if c1.Equal(c2) || c1.String() != c2.String() {
 		t.Error("filters of a channel defined differently are Equal")
+	}
+}
+
+func BenchmarkMatchVolumeGlobs(b *testing.B) {
+	f, err := Parse("category:volume severity:info volume:w* volume:v5 volume:v*05 volume:v*25 volume:v*45 volume:v*65 volume:v*85", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := []*gfevent.Event{ev(gfevent.VolumeStart, "name", "v1234"), ev(gfevent.VolumeStart, "name", "v1285"), ev(gfevent.VolumeStart, "name", "w3")}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f.Match(events[i%len(events)], node1)
+	}
+}
+
+// TestPatternMatchesLikePathMatch: the prefix/suffix fast path of volume
+// globs agrees with path.Match.
+func TestPatternMatchesLikePathMatch(t *testing.T) {
+	values := []string{"", "v", "v05", "v105", "v1050", "gv0", "gv0-prod", "prod", "a*b", "x[y"}
+	for _, p := range []string{"*", "v*", "*05", "v*05", "gv0", "gv*-prod", "*-prod", "a\\*b", "v?05", "[gv]*", "a*b*", "**"} {
+		cp := compilePattern(p)
+		for _, v := range values {
+			want, _ := path.Match(p, v)
+			if got := cp.match(v); got != want {
+				t.Errorf("pattern %q, value %q: %v, path.Match says %v", p, v, got, want)
+			}
+		}
 	}
 }
