@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -191,35 +190,23 @@ func (c *Client) Stream(ctx context.Context, q EventQuery, lastEventID string) (
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
-	var limit time.Duration
+	// c.Timeout bounds the wait for the answer's headers; a timer that
+	// fired has cancelled the request, whatever Do returned.
+	var answerTimer *time.Timer
 	if c.Timeout > 0 {
-		limit = c.Timeout
-	}
-	var timedOut atomic.Bool
-	if limit > 0 {
-		t := time.AfterFunc(limit, func() {
-			timedOut.Store(true)
-			stop()
-		})
-		resp, err := c.hc.Do(req)
-		if !t.Stop() && err == nil {
-			// The answer came as the timer fired: its body is cancelled.
-			resp.Body.Close()
-			err = context.DeadlineExceeded
-		}
-		return c.stream(ctx, path, limit, &timedOut, stop, resp, err)
+		answerTimer = time.AfterFunc(c.Timeout, stop)
 	}
 	resp, err := c.hc.Do(req)
-	return c.stream(ctx, path, limit, &timedOut, stop, resp, err)
-}
-
-func (c *Client) stream(ctx context.Context, path string, limit time.Duration, timedOut *atomic.Bool, stop context.CancelFunc, resp *http.Response, err error) (*EventStream, error) {
+	if answerTimer != nil && !answerTimer.Stop() {
+		if err == nil {
+			resp.Body.Close()
+		}
+		stop()
+		return nil, &timeoutError{method: http.MethodGet, path: path, socket: c.Socket, waited: roundWait(c.Timeout)}
+	}
 	if err != nil {
 		stop()
-		if timedOut.Load() {
-			return nil, &timeoutError{method: http.MethodGet, path: path, socket: c.Socket, waited: roundWait(limit)}
-		}
-		return nil, c.classify(ctx, http.MethodGet, path, limit, err)
+		return nil, c.classify(ctx, http.MethodGet, path, c.Timeout, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
