@@ -53,6 +53,28 @@ func TestBrowserFakeAPI(t *testing.T) {
 	b := browsertest.Start(t, browsertest.Options{})
 	fakeScenario(t, b, f)
 
+	// No polling: an idle page asks for nothing. (An observation window,
+	// not a wait for a condition: what is checked is that nothing
+	// happens in it.)
+	// First let the refreshes the last events caused finish: the counts
+	// unchanged over half a second.
+	settled := time.Now().Add(15 * time.Second)
+	for {
+		a, c := f.stateRequests(), f.statusRequests()
+		time.Sleep(500 * time.Millisecond)
+		if f.stateRequests() == a && f.statusRequests() == c {
+			break
+		}
+		if time.Now().After(settled) {
+			t.Fatal("the page kept asking for v1/state or v1/status with no event arriving")
+		}
+	}
+	states, statuses := f.stateRequests(), f.statusRequests()
+	time.Sleep(2 * time.Second)
+	if n, m := f.stateRequests()-states, f.statusRequests()-statuses; n != 0 || m != 0 {
+		t.Errorf("an idle page made %d v1/state and %d v1/status requests in 2 s, want none", n, m)
+	}
+
 	// A phone: one column, nothing wider than the screen.
 	b.Viewport(390, 844, true)
 	b.WaitFor("the phone layout", `document.documentElement.scrollWidth <= window.innerWidth && getComputedStyle(document.querySelector('main')).gridTemplateColumns.split(' ').length === 1`, 5*time.Second)

@@ -41,6 +41,7 @@ type fakeAPI struct {
 	refusing  bool        // streams answer 503 (a daemon that is down)
 	statusErr string      // when set, v1/status answers 500 with it
 	stateGot  int         // v1/state requests
+	statusGot int         // v1/status requests
 }
 
 type fakeConn struct{ done chan struct{} }
@@ -80,6 +81,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		st := f.status
 		st.Journal.LastSeq = uint64(len(f.events))
 		fail := f.statusErr
+		f.statusGot++
 		f.mu.Unlock()
 		if fail != "" {
 			writeTestJSON(w, 500, map[string]string{"error": fail, "hint": "look at the daemon's log"})
@@ -213,6 +215,12 @@ func (f *fakeAPI) streamRequests() []streamReq {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]streamReq(nil), f.streams...)
+}
+
+func (f *fakeAPI) statusRequests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.statusGot
 }
 
 func (f *fakeAPI) stateRequests() int {

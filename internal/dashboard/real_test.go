@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/gluster/gluster-eventing/gfevent"
 	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/browsertest"
 	"github.com/gluster/gluster-eventing/internal/glustertest"
@@ -161,6 +162,40 @@ token_file = %q
 	}
 	if n := browsertest.Eval[string](b, `document.querySelector('#counters [data-counter="stream reconnects"]').textContent`); n == "0" {
 		t.Error("the stream reconnects counter still says 0 after a daemon restart")
+	}
+	// A storm: Gluster repeats BRICK_DISCONNECTED; 5,000 of them keep
+	// the page live, listing the newest 500, with the state fetched far
+	// fewer times than there were events (coalesced, never per event).
+	b.Do("counting the page's requests", chromedp.Evaluate[chromedp.Void](`performance.setResourceTimingBufferSize(100000); performance.clearResourceTimings()`))
+	pc, err := n.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	to := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 55555}
+	const storm = 5000
+	for range storm {
+		dgram := fmt.Appendf(nil, "%d %d peer=%s;volume=dv;brick=%s", time.Now().Unix(), int(gfevent.BrickDisconnected), n.Name, brick(2))
+		if _, err := pc.WriteTo(dgram, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var last uint64
+	waitFor(t, 30*time.Second, "the storm journaled", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		st, err := client.Status(ctx)
+		if err != nil {
+			return false
+		}
+		last = st.Journal.LastSeq
+		return st.Intake.Journaled >= storm
+	})
+	b.WaitFor("the newest event at the top, 500 rows", fmt.Sprintf(`%s && %s && document.querySelector('#event-list li.ev').dataset.seq === %s`, jsLive, jsRowsAre(MaxEvents), js(fmt.Sprint(last))), 30*time.Second)
+	fetches := browsertest.Eval[int](b, `performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/v1/state').length`)
+	t.Logf("%d events in a storm, %d v1/state fetches", storm, fetches)
+	if fetches < 1 || fetches > storm/20 {
+		t.Errorf("%d v1/state fetches for a storm of %d state events, want at least 1 and at most %d", fetches, storm, storm/20)
 	}
 	b.Viewport(390, 844, true)
 	b.WaitFor("the phone layout", `document.documentElement.scrollWidth <= window.innerWidth`, 5*time.Second)
