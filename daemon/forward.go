@@ -86,7 +86,8 @@ func (f *forwarding) apply(ctx context.Context, cluster *config.Cluster) {
 	defer f.mu.Unlock()
 	if keys == nil {
 		if !f.started {
-			f.reason = "the cluster config has no peer key; 'gluster-eventing sync' (or any cluster config change) makes one"
+			f.reason = "the cluster config has no peer key: the first cluster config change on a node with peers " +
+				"(or 'gluster-eventing sync' there) makes one"
 		}
 		return
 	}
