@@ -67,7 +67,9 @@ func (c *NotifierAddExecCmd) Help() string {
 		"_EPOCH, _NODE, _TS, _RECEIVED, _CATEGORY, _SEVERITY, and GLUSTER_FIELD_<KEY> for each field (a batch: " +
 		"GLUSTER_BATCH, GLUSTER_EVENT_FIRST_SEQ and _LAST_SEQ). Exit status 0 delivers it; any other exit, or a run " +
 		"past --timeout (which kills its process group), is retried with backoff; the first line of its stderr is " +
-		"the notifier's last error. It runs as the daemon's user, in /, with the daemon's environment."
+		"the notifier's last error. It runs as the daemon's user, in /, with the daemon's environment, and under the " +
+		"packaged service unit in its sandbox (a read-only file system but for /var/lib/glusterd/events and " +
+		"/var/log/glusterfs, a private /tmp): see gluster-eventing.toml(5), [notifier.exec]."
 }
 
 func (c *NotifierAddExecCmd) Run(env *Env, g *Globals) error {
