@@ -453,3 +453,51 @@ func TestForwardAuth(t *testing.T) {
 		t.Fatal("a response to another request verified")
 	}
 }
+
+// Events an origin's journal dropped before a peer fetched them are a gap
+// that the peer accepts from the origin itself, counted as lost; the
+// replica goes on from the oldest event the origin still has.
+func TestForwardGapFromOrigin(t *testing.T) {
+	c := newTestCluster(t, 2, config.NewPeerKey())
+	n1, n2 := c.nodes[0], c.nodes[1]
+	n1.emit(5, "early")
+	c.waitAll(map[int]int{1: 5}, n2)
+	n2.stop()
+
+	// Node 1's journal is reopened with a small max_bytes: most of what
+	// it journals while node 2 is away is trimmed.
+	n1.stop()
+	path := filepath.Join(n1.dir, "journal.db")
+	n1.j.Close()
+	j, err := journal.Open(path, journal.Options{MaxBytes: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	n1.j = j
+	n1.start(c)
+	n1.emit(200, "while node2 away")
+	first := j.FirstSeq()
+	if first <= 6 {
+		t.Fatalf("node1's journal kept seq %d: retention did not trim", first)
+	}
+	n2.start(c)
+	waitFor(t, "node2 to catch up with node1", func() bool {
+		o, _ := n2.store.Origin(n1.uuid)
+		return o.Last == j.LastSeq()
+	})
+	o, _ := n2.store.Origin(n1.uuid)
+	if o.First != first || o.Lost != first-6 {
+		t.Fatalf("node2's replica of node1: %+v, want first %d, %d lost", o, first, first-6)
+	}
+	waitFor(t, "the loss in node2's status", func() bool {
+		for _, p := range n2.fwd.Status() {
+			for _, or := range p.Origins {
+				if or.Node == n1.uuid {
+					return or.Lost == first-6 && or.Lag == 0
+				}
+			}
+		}
+		return false
+	})
+}
