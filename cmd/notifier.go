@@ -297,7 +297,11 @@ func warnFailingNotifiers(env *Env, where string, hs []api.Notifier) {
 		var what []string
 		switch h.State {
 		case "retrying":
-			what = append(what, fmt.Sprintf("failing since %s, last error %s, %d events waiting", since(h.FailingSince), orDash(h.LastError), h.QueueDepth))
+			when := "failing"
+			if !h.FailingSince.IsZero() {
+				when += " since " + since(h.FailingSince)
+			}
+			what = append(what, fmt.Sprintf("%s, last error %s, %d events waiting", when, orDash(h.LastError), h.QueueDepth))
 		case "disabled":
 			what = append(what, "disabled; change its config (notifier-mod) to enable it")
 		case "stopped":
