@@ -101,6 +101,10 @@ func fakeScenario(t *testing.T, b browsertest.Page, f *fakeAPI) {
 	if got := browsertest.Eval[[]string](b, `[...document.querySelectorAll('#peers li.peer .name')].map(e => e.textContent)`); strings.Join(got, " ") != "node1 node2" {
 		t.Errorf("peers shown as %q, want node1 (glusterd's localhost, named by its bricks) and node2 (probed by address, named by its bricks)", got)
 	}
+	if got := browsertest.Eval[[]string](b, `[...document.querySelectorAll('#nodes option')].map(o => o.label + '=' + o.value)`); strings.Join(got, " ") !=
+		"node1="+f.node+" node2=7d00aa12-0000-4000-8000-000000000002" {
+		t.Errorf("the node filter offers %q, want the peers by name", got)
+	}
 	b.WaitFor("the notifier's health", jsHealth("data-notifier", "nt1")+` === 'degraded' && !document.getElementById('notifiers-h').hidden && `+
 		`document.querySelector('[data-notifier=nt1] .detail').textContent === 'last status 1 · no route to the pager · next attempt in 10 min'`, 15*time.Second)
 

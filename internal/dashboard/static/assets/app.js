@@ -455,6 +455,8 @@
     });
     $('peers').replaceChildren(...(peers.length ? peers : [h('li', {class: 'empty'}, 'no peers known')]));
     renderForwarding();
+    // The node filter offers the peers: their UUIDs, labelled by name.
+    $('nodes').replaceChildren(...(s.peers || []).map((p) => h('option', {value: p.uuid, label: peerName(p, s.bricks)})));
 
     const bricks = new Map((s.bricks || []).map((b) => [b.id, b]));
     const vols = (s.volumes || []).map((v) => renderVolume(v, bricks));
