@@ -59,14 +59,17 @@ func NewExecSink(n *config.Notifier, _ SinkEnv) (Sink, error) {
 
 // childEnv drops the variables that tell a process it is the service
 // systemd started (socket activation, sd_notify, the watchdog): a command
-// that believed them would talk to systemd on the daemon's behalf.
+// that believed them would talk to systemd on the daemon's behalf. It also
+// drops any variable of the names eventEnv sets.
 func childEnv(env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
 		case strings.HasPrefix(k, "LISTEN_"), strings.HasPrefix(k, "WATCHDOG_"), k == "NOTIFY_SOCKET",
-			strings.HasPrefix(k, "GLUSTER_EVENT"), strings.HasPrefix(k, "GLUSTER_FIELD_"):
+			// Ours, set per run (GLUSTER_EVENTING_CONFIG stays: a command
+			// that runs gluster-eventing reaches this daemon).
+			k == "GLUSTER_EVENT", strings.HasPrefix(k, "GLUSTER_EVENT_"), strings.HasPrefix(k, "GLUSTER_FIELD_"), k == "GLUSTER_BATCH":
 			continue
 		}
 		out = append(out, kv)

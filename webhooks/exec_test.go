@@ -425,8 +425,9 @@ func TestFieldEnvName(t *testing.T) {
 }
 
 func TestChildEnv(t *testing.T) {
-	got := childEnv([]string{"PATH=/bin", "LISTEN_FDS=3", "LISTEN_PID=1", "NOTIFY_SOCKET=/run/x", "WATCHDOG_USEC=1", "GLUSTER_EVENT=X", "GLUSTER_FIELD_A=1", "HOME=/root"})
-	if !slices.Equal(got, []string{"PATH=/bin", "HOME=/root"}) {
+	got := childEnv([]string{"PATH=/bin", "LISTEN_FDS=3", "LISTEN_PID=1", "NOTIFY_SOCKET=/run/x", "WATCHDOG_USEC=1", "GLUSTER_EVENT=X",
+		"GLUSTER_EVENT_SEQ=1", "GLUSTER_FIELD_A=1", "GLUSTER_BATCH=2", "HOME=/root", "GLUSTER_EVENTING_CONFIG=/etc/x.toml"})
+	if !slices.Equal(got, []string{"PATH=/bin", "HOME=/root", "GLUSTER_EVENTING_CONFIG=/etc/x.toml"}) {
 		t.Errorf("childEnv = %q", got)
 	}
 }
