@@ -316,20 +316,29 @@ func TestForwardOnRealCluster(t *testing.T) {
 		t.Fatalf("node1's journal holds %d records, its local scope %d events (%v)", st.Journal.Records, len(page.Events), err)
 	}
 
-	// A request signed with another key (here: none that verifies) is
-	// refused with 401 and counted.
-	refused := fwStatus(t, n2, 5*time.Second, "status", func(*api.ForwardStatus) bool { return true }).Refused
-	code, err := n1.Run(nil, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-		"-H", "X-Gluster-Eventing-Key: "+keyID, "-H", "X-Gluster-Eventing-Time: "+fmt.Sprint(time.Now().Unix()),
-		"-H", "X-Gluster-Eventing-Nonce: 0123456789abcdef0123", "-H", "X-Gluster-Eventing-Node: "+n1.UUID(),
-		"-H", "X-Gluster-Eventing-Signature: 00", "--data", `{"node":"x","want":[]}`,
-		"http://"+n2.Addr+":55557/v1/peer/pull")
-	if err != nil || code != "401" {
-		t.Fatalf("a forged pull: HTTP %q, %v; want 401", code, err)
+	// A request with a bad signature, and one signed with a key node 2
+	// does not have, are refused with 401 and counted.
+	forged := func(keyID string) {
+		t.Helper()
+		code, err := n1.Run(nil, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+			"-H", "X-Gluster-Eventing-Key: "+keyID, "-H", "X-Gluster-Eventing-Time: "+fmt.Sprint(time.Now().Unix()),
+			"-H", "X-Gluster-Eventing-Nonce: "+fmt.Sprintf("%032x", time.Now().UnixNano()), "-H", "X-Gluster-Eventing-Node: "+n1.UUID(),
+			"-H", "X-Gluster-Eventing-Signature: 00", "--data", `{"node":"x","want":[]}`,
+			"http://"+n2.Addr+":55557/v1/peer/pull")
+		if err != nil || code != "401" {
+			t.Fatalf("a forged pull (key %s): HTTP %q, %v; want 401", keyID, code, err)
+		}
 	}
-	f := fwStatus(t, n2, 10*time.Second, "the refusal counted", func(f *api.ForwardStatus) bool { return f.Refused > refused })
-	if !strings.Contains(f.LastRefusal, "bad signature") {
-		t.Errorf("last refusal %q", f.LastRefusal)
+	for _, tc := range []struct{ keyID, reason string }{
+		{keyID, "bad signature"},
+		{"0badc0de", "which this node does not have"},
+	} {
+		refused := fwStatus(t, n2, 5*time.Second, "status", func(*api.ForwardStatus) bool { return true }).Refused
+		forged(tc.keyID)
+		f := fwStatus(t, n2, 10*time.Second, "the refusal counted", func(f *api.ForwardStatus) bool { return f.Refused > refused })
+		if !strings.Contains(f.LastRefusal, tc.reason) || !strings.HasPrefix(f.LastRefusalFrom, n1.Addr+":") {
+			t.Errorf("last refusal %q from %q, want %q from node1", f.LastRefusal, f.LastRefusalFrom, tc.reason)
+		}
 	}
 
 	// A brick of node 2 dies: node 1's table learns it from node 2's

@@ -21,12 +21,19 @@ type remoteBatch struct {
 // journaled here (webhooks deliver each node's own events), and the
 // table's Seq stays this journal's.
 //
-// Skipped: PEER_CONNECT and PEER_DISCONNECT (they say how the origin sees
-// its links, not how this node does) and events received before the
-// start of the table's last reconciliation (glusterd's answer is newer
-// than they are: a replica that caught up with hours of events must not
-// replay them over it). Events the origin's table synthesized are applied:
-// what its reconciliation saw is news here.
+// Applied are the events that change the table by themselves:
+// BRICK_CONNECTED and BRICK_DISCONNECTED (each glusterd announces only
+// its own node's bricks), VOLUME_START, VOLUME_STOP and VOLUME_DELETE
+// (announced on the node where the command ran). They never make the
+// table ask glusterd (every node would, for every event of every node,
+// and each "volume status" takes glusterd's cluster lock); the others
+// (PEER_CONNECT says how the origin sees its links, VOLUME_SET asks for a
+// reconciliation) are left to this node's own events and reconciliations.
+// Skipped too are events received before the start of the table's last
+// reconciliation (glusterd's answer is newer than they are: a replica that
+// caught up with hours of events must not replay them over it). Events the
+// origin's table synthesized are applied: what its reconciliation saw is
+// news here.
 // ApplyRemote waits until the table's loop takes the batch.
 func (t *Table) ApplyRemote(ctx context.Context, origin string, recs []*evrec.Record) error {
 	if t.done == nil {
@@ -47,7 +54,8 @@ func (t *Table) applyRemote(b remoteBatch) {
 	changed := false
 	for _, r := range b.recs {
 		switch r.Event.Type {
-		case gfevent.PeerConnect, gfevent.PeerDisconnect:
+		case gfevent.BrickConnected, gfevent.BrickDisconnected, gfevent.VolumeStart, gfevent.VolumeStop, gfevent.VolumeDelete:
+		default:
 			continue
 		}
 		t.mu.Lock()
@@ -66,7 +74,12 @@ func (t *Table) applyRemote(b remoteBatch) {
 			// What the origin's reconciliation saw is news here.
 			ev.Fields = slices.DeleteFunc(slices.Clone(ev.Fields), func(f gfevent.Field) bool { return f.Key == SynthesizedKey })
 		}
+		// No follow-up reconciliation: every node would otherwise ask
+		// glusterd (whose cluster lock each "volume status" takes) for
+		// every event of every node.
+		followAt, allPeers := t.followAt, t.allPeers
 		set := t.applyLocked(&ev)
+		t.followAt, t.allPeers = followAt, allPeers
 		if len(set) > 0 {
 			t.publishLocked(set)
 			changed = true
