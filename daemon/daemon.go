@@ -220,12 +220,16 @@ func Run(ctx context.Context, opts Options) (err error) {
 		d.stopHooks()
 		return err
 	}
-	if d.http, err = d.startHTTP(node, api.srv.Handler, d.activatedHTTP); err != nil {
+	hs, err := d.startHTTP(node, api.srv.Handler, d.activatedHTTP)
+	if err != nil {
 		api.close()
 		closeAll(conns)
 		d.stopHooks()
 		return err
 	}
+	d.mu.Lock()
+	d.http = hs // under mu: status, which the API already serves, reads it
+	d.mu.Unlock()
 	stopDBus := d.startDBus(node)
 	defer stopDBus() // before the state table and the journal stop
 

@@ -28,7 +28,8 @@ func (d *Daemon) streamStatus() *api.StreamStatus {
 	return &api.StreamStatus{Clients: st.Clients, Sent: st.Sent, Lagged: st.Lagged, Dropped: st.Dropped, Gone: st.Gone}
 }
 
-// httpAddr is the TCP listener's address, "" when there is none.
+// httpAddr is the TCP listener's address, "" when there is none. Callers
+// other than Run's goroutine hold d.mu.
 func (d *Daemon) httpAddr() string {
 	if d.http == nil {
 		return ""
