@@ -113,9 +113,7 @@ func (m *Manager) notifierTarget(n config.Notifier) target {
 		maxAge:      time.Duration(n.MaxAge),
 		notifier:    n,
 	}
-	if f := n.Compiled(); f != nil {
-		t.match = func(r *evrec.Record) bool { return f.Match(&r.Event, nodeID) }
-	}
+	t.filter, t.node = n.Compiled(), nodeID
 	env := SinkEnv{NodeID: nodeID, Version: m.opts.Version, Logger: t.logger(m.opts.Logger)}
 	factory := m.opts.Sinks[n.Kind]
 	t.newSink = func() (Sink, error) {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/config"
-	"github.com/gluster/gluster-eventing/internal/evrec"
+	"github.com/gluster/gluster-eventing/internal/filter"
 )
 
 // target is what a Worker delivers to: everything the delivery machinery
@@ -21,7 +21,8 @@ type target struct {
 	display  string // where it delivers, safe to show
 	format   string // webhooks only, for Health
 
-	match       func(r *evrec.Record) bool // nil matches every record
+	filter      *filter.Filter // events, filter and channel, parsed at config load; nil selects all
+	node        string         // this node's UUID, for node: terms
 	dedup       bool
 	maxInFlight int
 	maxAttempts int
@@ -49,10 +50,6 @@ func (t *target) logger(l *slog.Logger) *slog.Logger {
 func webhookTarget(hook config.Webhook, o *Options) target {
 	hook.Events = append([]string(nil), hook.Events...)
 	agent, proxy, nodeID := userAgent(o.Version), o.Proxy, o.NodeID
-	var match func(r *evrec.Record) bool
-	if f := hook.Compiled(); f != nil { // events, filter and channel, parsed at config load
-		match = func(r *evrec.Record) bool { return f.Match(&r.Event, nodeID) }
-	}
 	return target{
 		id:          hook.Key(),
 		consumer:    ConsumerName(hook.Key()),
@@ -61,7 +58,8 @@ func webhookTarget(hook config.Webhook, o *Options) target {
 		name:        hook.Name,
 		display:     displayURL(hook.URL),
 		format:      hook.Format,
-		match:       match,
+		filter:      hook.Compiled(),
+		node:        nodeID,
 		dedup:       hook.Dedup,
 		maxInFlight: hook.MaxInFlight,
 		maxAttempts: hook.MaxAttempts,

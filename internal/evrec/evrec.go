@@ -132,3 +132,23 @@ func ID(nodeID, epoch string, seq uint64) string {
 	}
 	return fmt.Sprintf("evt_%s_%s_%d", node, epoch, seq)
 }
+
+// PeekType returns the event type of an encoded record without decoding
+// the rest: a consumer whose filter rejects most types (a webhook for brick
+// alerts) skips the others for the cost of three varints. ok is false for
+// a record Unmarshal would refuse at its head; decode those to report them.
+func PeekType(b []byte) (t gfevent.Type, ok bool) {
+	if len(b) == 0 || b[0] != format {
+		return 0, false
+	}
+	d := decoder{b: b[1:]}
+	d.varint() // received
+	if n := d.uvarint(); n <= uint64(len(d.b)) {
+		d.b = d.b[n:] // source
+	} else {
+		return 0, false
+	}
+	d.varint() // the event's time
+	t = gfevent.Type(d.uvarint())
+	return t, !d.err
+}

@@ -28,8 +28,14 @@ func TestRoundTrip(t *testing.T) {
 		if diff := cmp.Diff(&r, got); diff != "" {
 			t.Errorf("round trip (-want +got):\n%s", diff)
 		}
+		if typ, ok := PeekType(b); !ok || typ != r.Event.Type {
+			t.Errorf("PeekType = %v, %v; want %v, true", typ, ok, r.Event.Type)
+		}
 		// Every truncation is an error, never a panic or a wrong record.
 		for i := range b {
+			if typ, ok := PeekType(b[:i]); ok && typ != r.Event.Type {
+				t.Errorf("PeekType of %d of %d bytes = %v, want %v or not ok", i, len(b), typ, r.Event.Type)
+			}
 			if _, err := Unmarshal(1, b[:i]); err == nil {
 				t.Errorf("truncated to %d of %d bytes: no error", i, len(b))
 			}
@@ -45,6 +51,9 @@ func FuzzUnmarshal(f *testing.F) {
 		r, err := Unmarshal(1, b)
 		if err != nil {
 			return
+		}
+		if typ, ok := PeekType(b); !ok || typ != r.Event.Type {
+			t.Fatalf("PeekType = %v, %v; Unmarshal says %v", typ, ok, r.Event.Type)
 		}
 		again, err := r.Marshal()
 		if err != nil {

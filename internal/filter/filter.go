@@ -532,6 +532,40 @@ func (f *Filter) Match(ev *gfevent.Event, node string) bool {
 	return true
 }
 
+// MayMatchType reports whether f can select an event of type t: false means
+// no event of that type matches, whatever its fields and node, so a
+// consumer can skip the event without decoding it. (True promises nothing.)
+func (f *Filter) MayMatchType(t gfevent.Type) bool {
+	if f == nil {
+		return true
+	}
+	if t.Valid() {
+		if !f.types[t] {
+			return false
+		}
+	} else if f.typed {
+		return false
+	}
+	if len(f.chans) > 0 {
+		ok := false
+		for _, c := range f.chans {
+			if c.MayMatchType(t) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, c := range f.and {
+		if !c.MayMatchType(t) {
+			return false
+		}
+	}
+	return true
+}
+
 // All returns a Filter that selects what every one of fs selects; nil
 // entries select everything, and All of nothing but nil is nil. Its String
 // is theirs joined by " AND " and does not parse: All combines what was

@@ -388,3 +388,45 @@ func TestPatternMatchesLikePathMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestMayMatchType checks the pre-check consumers use to skip records
+// without decoding them: it may say "maybe" for anything, but never "no"
+// for a type some event of which the filter selects.
+func TestMayMatchType(t *testing.T) {
+	for _, expr := range []string{
+		"", "VOLUME_*", "!VOLUME_*", "category:brick severity:warning", "category:brick category:quorum severity:warning",
+		"volume:gv0", "!volume:gv0 BRICK_*", "channel:alerts", "channel:bricks !channel:alerts", "node:3f2a BRICK_CONNECTED",
+		"Volume.* !VOLUME_SET",
+	} {
+		f, err := Parse(expr, channels)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", expr, err)
+		}
+		both := All(f, OfTypes([]gfevent.Type{gfevent.VolumeStart, gfevent.BrickConnected}))
+		for _, g := range []*Filter{f, both} {
+			skipped := 0
+			for typ := range gfevent.NumTypes + 1 { // one type outside the catalogue
+				may := g.MayMatchType(typ)
+				if !may {
+					skipped++
+				}
+				for _, e := range []*gfevent.Event{ev(typ), ev(typ, "volume", "gv0"), ev(typ, "name", "gv0"), ev(typ, "name", "gv1")} {
+					for _, n := range []string{node1, node2} {
+						if !may && g.Match(e, n) {
+							t.Errorf("%q: MayMatchType(%v) = false but it matches %+v on %s", g, typ, e, n)
+						}
+					}
+				}
+			}
+			if strings.Contains(expr, "BRICK") || strings.Contains(expr, "category") || g == both {
+				if skipped == 0 {
+					t.Errorf("%q: MayMatchType skips no type", g)
+				}
+			}
+		}
+	}
+	var none *Filter
+	if !none.MayMatchType(gfevent.VolumeStart) {
+		t.Error("nil filter: MayMatchType = false")
+	}
+}
