@@ -501,3 +501,42 @@ func TestForwardGapFromOrigin(t *testing.T) {
 		return false
 	})
 }
+
+// A peer that returns to a large backlog catches up in full batches, one
+// after the other, without waiting for the long poll between them.
+func TestForwardBulkCatchUp(t *testing.T) {
+	c := newTestCluster(t, 2, config.NewPeerKey())
+	n1, n2 := c.nodes[0], c.nodes[1]
+	n2.stop()
+	const total = 20000
+	batch := make([][]byte, 0, 1000)
+	for i := range total {
+		r := evrec.Record{Received: time.Now(), Source: n1.ip, Event: gfevent.Event{Time: time.Now().Unix(), Type: gfevent.VolumeSet,
+			Fields: []gfevent.Field{{Key: "name", Value: "bulk"}, {Key: "i", Value: strconv.Itoa(i)}}}}
+		b, err := r.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if batch = append(batch, b); len(batch) == cap(batch) {
+			if _, err := n1.j.Append(context.Background(), batch...); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	start := time.Now()
+	n2.start(c)
+	waitFor(t, "node2 to catch up with 20,000 events", func() bool {
+		o, _ := n2.store.Origin(n1.uuid)
+		return o.Last == total
+	})
+	// Far less than a long-poll wait (2s here) per batch of MaxBatch.
+	if d := time.Since(start); d > time.Duration(total/MaxBatch)*time.Second {
+		t.Errorf("catching up with %d events took %s", total, d)
+	}
+	t.Logf("node2 caught up with %d events in %s", total, time.Since(start).Round(time.Millisecond))
+	got, _ := readAll(t, n2.src, eventlog.Cursor{})
+	if len(got[n1.uuid]) != total {
+		t.Fatalf("node2 holds %d of node1's events, want %d", len(got[n1.uuid]), total)
+	}
+}
