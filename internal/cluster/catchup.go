@@ -41,7 +41,7 @@ func CatchUp(ctx context.Context, f Fetcher, workdir string, from Node) (Install
 	if err != nil {
 		return InstallResult{}, err
 	}
-	name, err := Stage(workdir, content, v.Origin)
+	name, err := stageAs(workdir, content, fetchedName(v.Origin))
 	if err != nil {
 		return InstallResult{Version: v}, err
 	}

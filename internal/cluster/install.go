@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,7 +39,20 @@ func validStagedName(name string) bool {
 // missing, and returns the name. The daemon's catch-up stages a fetched
 // config with it before Install.
 func Stage(workdir string, content []byte, origin string) (string, error) {
-	name := StagedName(origin)
+	return stageAs(workdir, content, StagedName(origin))
+}
+
+// fetchedName is the staging name of a config a catch-up fetched from
+// origin: unique to the fetch, because a push of the same origin's config
+// may be staged under StagedName(origin) at that very moment, and Install
+// removes the staged file it read.
+func fetchedName(origin string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return StagedName(origin + ".fetched-" + hex.EncodeToString(b[:]))
+}
+
+func stageAs(workdir string, content []byte, name string) (string, error) {
 	dir := filepath.Join(workdir, "events")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("staging the config: %w", err)

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -269,5 +270,40 @@ func TestVersionArg(t *testing.T) {
 		if _, err := DecodeVersionArg(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+type fetchFunc func(ctx context.Context, node string) ([]byte, Version, error)
+
+func (f fetchFunc) Fetch(ctx context.Context, node string) ([]byte, Version, error) {
+	return f(ctx, node)
+}
+
+// TestCatchUpLeavesAPushAlone: a push of origin X's config may be staged
+// on this node (its node-install-config not run yet) while this node's
+// daemon catches up on a config of the same origin. The catch-up must not
+// take or remove the push's staged copy, or the push fails ("no staged
+// copy") on this node.
+func TestCatchUpLeavesAPushAlone(t *testing.T) {
+	wd := installFixture(t, configGen(t, 3, uuid1, "https://a.example.com/0"))
+	pushed := configGen(t, 5, uuid2, "https://a.example.com/2")
+	pushName, pushV := stage(t, wd, pushed)
+	fetched := configGen(t, 4, uuid2, "https://a.example.com/1")
+	f := fetchFunc(func(context.Context, string) ([]byte, Version, error) {
+		return fetched.Encode(), VersionOf(fetched), nil
+	})
+	res, err := CatchUp(context.Background(), f, wd, Node{UUID: uuid2, Hostname: "node2"})
+	if err != nil || !res.Installed {
+		t.Fatalf("CatchUp = %+v, %v", res, err)
+	}
+	if !exists(filepath.Join(wd, "events", pushName)) {
+		t.Fatal("the catch-up removed the push's staged copy")
+	}
+	if res, err := Install(wd, pushName, pushV, false); err != nil || !res.Installed {
+		t.Fatalf("installing the push after the catch-up = %+v, %v", res, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(wd, "events", ".*.staged"))
+	if len(left) != 0 {
+		t.Fatalf("staged files left: %v", left)
 	}
 }
