@@ -153,15 +153,10 @@ type listedChannel struct {
 }
 
 func (c *ChannelListCmd) Run(env *Env, g *Globals) error {
-	node, err := loadNode(g)
+	_, cl, err := env.shownCluster(g)
 	if err != nil {
 		return err
 	}
-	cl, err := clusterOf(node)
-	if err != nil {
-		return err
-	}
-	env.warnDivergent(node)
 	out := []listedChannel{}
 	for _, name := range cl.ChannelNames() {
 		ch := cl.Channels[name]

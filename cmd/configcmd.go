@@ -14,15 +14,10 @@ type ConfigGetCmd struct {
 }
 
 func (c *ConfigGetCmd) Run(env *Env, g *Globals) error {
-	node, err := loadNode(g)
+	_, cl, err := env.shownCluster(g)
 	if err != nil {
 		return err
 	}
-	cl, err := clusterOf(node)
-	if err != nil {
-		return err
-	}
-	env.warnDivergent(node)
 	names := config.LegacyKeys()
 	if c.Name != "" {
 		names = []string{c.Name}

@@ -157,15 +157,10 @@ func (c *DisabledCmd) Help() string {
 }
 
 func (c *DisabledCmd) Run(env *Env, g *Globals) error {
-	node, err := loadNode(g)
+	_, cl, err := env.shownCluster(g)
 	if err != nil {
 		return err
 	}
-	cl, err := clusterOf(node)
-	if err != nil {
-		return err
-	}
-	env.warnDivergent(node)
 	type entry struct {
 		Pattern   string   `json:"pattern"`
 		Exception bool     `json:"exception"`

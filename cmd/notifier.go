@@ -204,15 +204,10 @@ type listedNotifier struct {
 }
 
 func (c *NotifierListCmd) Run(env *Env, g *Globals) error {
-	node, err := loadNode(g)
+	node, cl, err := env.shownCluster(g)
 	if err != nil {
 		return err
 	}
-	cl, err := clusterOf(node)
-	if err != nil {
-		return err
-	}
-	env.warnDivergent(node)
 	red := cl.Redacted()
 	health := map[string]*api.Notifier{}
 	client := api.NewClient(node.APISocket)
@@ -331,11 +326,7 @@ func (c *NotifierTestCmd) Help() string {
 }
 
 func (c *NotifierTestCmd) Run(env *Env, g *Globals) error {
-	node, err := loadNode(g)
-	if err != nil {
-		return err
-	}
-	cl, err := clusterOf(node)
+	node, cl, err := nodeCluster(g)
 	if err != nil {
 		return err
 	}

@@ -142,7 +142,7 @@ func parens(s string) string {
 // the daemon really answers: UP, DOWN (not running) or NOT RESPONDING (it
 // timed out or answered with an error, which goes to stderr).
 func legacyStatus(env *Env, g *Globals, err error) error {
-	cl, cerr := loadCluster(g)
+	_, cl, cerr := nodeCluster(g)
 	if cerr != nil {
 		return cerr
 	}

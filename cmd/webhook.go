@@ -295,12 +295,29 @@ func reloadIfRunning(env *Env, g *Globals, node *config.Node) (bool, error) {
 		"the daemon may still apply the change: 'gluster-eventing status' shows the config generation it runs")
 }
 
-func loadCluster(g *Globals) (*config.Cluster, error) {
+// nodeCluster reads this node's config and the cluster config it points
+// to.
+func nodeCluster(g *Globals) (*config.Node, *config.Cluster, error) {
 	node, err := loadNode(g)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return clusterOf(node)
+	cl, err := clusterOf(node)
+	if err != nil {
+		return nil, nil, err
+	}
+	return node, cl, nil
+}
+
+// shownCluster is nodeCluster for a command that shows the cluster
+// config: it warns first when the nodes' copies of it differ.
+func (env *Env) shownCluster(g *Globals) (*config.Node, *config.Cluster, error) {
+	node, cl, err := nodeCluster(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	env.warnDivergent(node)
+	return node, cl, nil
 }
 
 // clusterOf reads the cluster config a node config points to; a missing
@@ -323,11 +340,7 @@ func (c *WebhookTestCmd) Run(env *Env, g *Globals) error {
 	if err := c.read(env, &c.webhookFlags); err != nil {
 		return err
 	}
-	node, err := loadNode(g)
-	if err != nil {
-		return err
-	}
-	cl, err := clusterOf(node)
+	node, cl, err := nodeCluster(g)
 	if err != nil {
 		return err
 	}

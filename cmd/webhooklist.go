@@ -27,15 +27,10 @@ type listedWebhook struct {
 }
 
 func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
-	node, err := loadNode(g)
+	node, cl, err := env.shownCluster(g)
 	if err != nil {
 		return err
 	}
-	cl, err := clusterOf(node)
-	if err != nil {
-		return err
-	}
-	env.warnDivergent(node)
 	red := cl.Redacted()
 	if g.Legacy && g.JSON {
 		return env.printJSON(red.Webhooks)
