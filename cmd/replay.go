@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -27,11 +28,22 @@ func (c *WebhookReplayCmd) Run(env *Env, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	hook, client, err := webhookOnDaemon(g, c.Ref)
+	hook, client, err := onDaemon(g, c.Ref, (*config.Cluster).Find, missingWebhook)
 	if err != nil {
 		return err
 	}
-	res, err := client.Replay(env.Ctx, hook.Key(), req)
+	return replay(env, g, client, client.Replay, req, "webhook", hook.Key(), func(res *api.Replayed) string {
+		return fmt.Sprintf("replaying %d events (seq %d-%d) to webhook %s (%s) from this node, with their original ids",
+			res.Records, res.From, res.To, hook.Key(), config.RedactURL(hook.URL))
+	})
+}
+
+// replay has the local daemon (client) send req again with send, to the
+// webhook or notifier (noun) id, and prints what it does: started, when
+// there are events to send.
+func replay(env *Env, g *Globals, client *api.Client, send func(context.Context, string, api.ReplayRequest) (*api.Replayed, error),
+	req api.ReplayRequest, noun, id string, started func(*api.Replayed) string) error {
+	res, err := send(env.Ctx, id, req)
 	if ae, ok := errors.AsType[*api.Error](err); ok && ae.StatusCode == http.StatusGone {
 		return &Error{Code: ExitUsage, Err: errors.New(ae.Message)}
 	}
@@ -43,12 +55,11 @@ func (c *WebhookReplayCmd) Run(env *Env, g *Globals) error {
 	}
 	switch {
 	case res.Records == 0 && req.DeadLetters:
-		fmt.Fprintf(env.Stdout, "webhook %s has no dead letters to replay\n", hook.Key())
+		fmt.Fprintf(env.Stdout, "%s %s has no dead letters to replay\n", noun, id)
 	case res.Records == 0:
-		fmt.Fprintf(env.Stdout, "no events to replay to webhook %s: the journal ends at seq %d\n", hook.Key(), res.To)
+		fmt.Fprintf(env.Stdout, "no events to replay to %s %s: the journal ends at seq %d\n", noun, id, res.To)
 	default:
-		fmt.Fprintf(env.Stdout, "replaying %d events (seq %d-%d) to webhook %s (%s) from this node, with their original ids\n",
-			res.Records, res.From, res.To, hook.Key(), config.RedactURL(hook.URL))
+		fmt.Fprintln(env.Stdout, started(res))
 	}
 	return nil
 }
@@ -88,22 +99,19 @@ func parseSince(s string, now time.Time) (api.ReplayRequest, error) {
 		"--since %q is not a journal seq, a time (2026-12-01T10:00:00Z, '2026-12-01 10:00') or a duration (90m)", s)
 }
 
-// webhookOnDaemon finds the webhook ref names in the cluster config and
-// returns it with a client of the local daemon, which delivers it.
-func webhookOnDaemon(g *Globals, ref string) (*config.Webhook, *api.Client, error) {
-	node, err := loadNode(g)
+// onDaemon finds the webhook or notifier ref names in the cluster config
+// with find, and returns it with a client of the local daemon, which
+// delivers it; missing is the error when find finds none.
+func onDaemon[T any](g *Globals, ref string, find func(*config.Cluster, string) *T, missing func(string) error) (*T, *api.Client, error) {
+	node, cl, err := nodeCluster(g)
 	if err != nil {
 		return nil, nil, err
 	}
-	cl, err := clusterOf(node)
-	if err != nil {
-		return nil, nil, err
+	found := find(cl, ref)
+	if found == nil {
+		return nil, nil, missing(ref)
 	}
-	hook := cl.Find(ref)
-	if hook == nil {
-		return nil, nil, missingWebhook(ref)
-	}
-	return hook, api.NewClient(node.APISocket), nil
+	return found, api.NewClient(node.APISocket), nil
 }
 
 // WebhookDeadLettersCmd lists what a webhook gave up on.
@@ -112,18 +120,24 @@ type WebhookDeadLettersCmd struct {
 }
 
 func (c *WebhookDeadLettersCmd) Run(env *Env, g *Globals) error {
-	hook, client, err := webhookOnDaemon(g, c.Ref)
+	hook, client, err := onDaemon(g, c.Ref, (*config.Cluster).Find, missingWebhook)
 	if err != nil {
 		return err
 	}
-	dl, err := client.DeadLetters(env.Ctx, hook.Key())
+	return showDeadLetters(env, g, client, client.DeadLetters, "webhook", hook.Key())
+}
+
+// showDeadLetters gets the dead letters of the webhook or notifier (noun)
+// id from the local daemon (client) with get, and prints them.
+func showDeadLetters(env *Env, g *Globals, client *api.Client, get func(context.Context, string) (*api.DeadLetters, error), noun, id string) error {
+	dl, err := get(env.Ctx, id)
 	if err != nil {
 		return apiError(err, client.Socket, "")
 	}
 	if g.JSON {
 		return env.printJSON(dl)
 	}
-	printDeadLetters(env, dl, "webhook", hook.Key())
+	printDeadLetters(env, dl, noun, id)
 	return nil
 }
 
