@@ -28,21 +28,12 @@ type emailFlags struct {
 func (f *emailFlags) kind() string { return config.KindEmail }
 
 func (f *emailFlags) given() []string {
-	var names []string
-	for _, s := range []struct {
-		name string
-		set  bool
-	}{
+	return givenNames([]flagGiven{
 		{"--smtp", f.SMTP != ""}, {"--tls", f.TLS != ""}, {"--smtp-ca-file", f.CAFile != ""},
 		{"--username", f.Username != ""}, {"--password-file", f.PasswordFile != ""}, {"--smtp-auth", f.Auth != ""},
 		{"--from", f.From != ""}, {"--to", len(f.To) > 0}, {"--subject", f.Subject != ""},
 		{"--interval", f.Interval != nil}, {"--max-events", f.MaxEvents != 0},
-	} {
-		if s.set {
-			names = append(names, s.name)
-		}
-	}
-	return names
+	})
 }
 
 func (f *emailFlags) apply(_ *Env, n *config.Notifier) error {

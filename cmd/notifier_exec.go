@@ -21,17 +21,9 @@ type execFlags struct {
 func (f *execFlags) kind() string { return config.KindExec }
 
 func (f *execFlags) given() []string {
-	var names []string
-	if f.Batch != nil {
-		names = append(names, "--batch")
-	}
-	if f.MaxBatch != 0 {
-		names = append(names, "--max-batch")
-	}
-	if len(f.command) > 0 {
-		names = append(names, "a command after --")
-	}
-	return names
+	return givenNames([]flagGiven{
+		{"--batch", f.Batch != nil}, {"--max-batch", f.MaxBatch != 0}, {"a command after --", len(f.command) > 0},
+	})
 }
 
 func (f *execFlags) apply(_ *Env, n *config.Notifier) error {

@@ -28,22 +28,13 @@ type snmpFlags struct {
 func (f *snmpFlags) kind() string { return config.KindSNMP }
 
 func (f *snmpFlags) given() []string {
-	var names []string
-	for _, s := range []struct {
-		name string
-		set  bool
-	}{
+	return givenNames([]flagGiven{
 		{"--target", f.Target != ""}, {"--snmp-version", f.SNMPVersion != ""}, {"--community", f.Community != ""},
 		{"--community-file", f.CommunityFile != ""}, {"--[no-]inform", f.Inform != nil}, {"--user", f.User != ""},
 		{"--auth-protocol", f.AuthProtocol != ""}, {"--auth-passphrase-file", f.AuthPassphraseFile != ""},
 		{"--priv-protocol", f.PrivProtocol != ""}, {"--priv-passphrase-file", f.PrivPassphraseFile != ""},
 		{"--engine-id", f.EngineID != ""}, {"--max-rate", f.MaxRate != 0},
-	} {
-		if s.set {
-			names = append(names, s.name)
-		}
-	}
-	return names
+	})
 }
 
 func (f *snmpFlags) apply(env *Env, n *config.Notifier) error {
