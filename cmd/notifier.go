@@ -79,6 +79,24 @@ type kindFlags interface {
 	apply(env *Env, n *config.Notifier) error
 }
 
+// flagGiven is one of a kind's flags, for kindFlags.given: its name and
+// whether the command line set it.
+type flagGiven struct {
+	name string
+	set  bool
+}
+
+// givenNames names the flags of fs that are set, in order.
+func givenNames(fs []flagGiven) []string {
+	var names []string
+	for _, f := range fs {
+		if f.set {
+			names = append(names, f.name)
+		}
+	}
+	return names
+}
+
 // NotifierAddCmd adds a notifier of a kind; the kinds are its subcommands.
 type NotifierAddCmd struct {
 	Exec  NotifierAddExecCmd  `cmd:"" name:"exec" help:"Run a command for each event (or batch), the event as JSON on stdin and in GLUSTER_* variables."`
