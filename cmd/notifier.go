@@ -285,15 +285,7 @@ func notifierFilterText(n *config.Notifier) string {
 }
 
 // notifierState is a notifier's state for tables.
-func notifierState(h *api.Notifier) string {
-	switch {
-	case h.State == "retrying" && !h.FailingSince.IsZero():
-		return "FAILING since " + since(h.FailingSince)
-	case h.State == "ok":
-		return "ok"
-	}
-	return strings.ToUpper(h.State)
-}
+func notifierState(h *api.Notifier) string { return deliveryState(h.State, h.FailingSince) }
 
 // warnFailingNotifiers writes one line to stderr for every notifier that
 // is not delivering; where ("on node2: ") says on which node.

@@ -91,14 +91,18 @@ func (c *WebhookListCmd) Run(env *Env, g *Globals) error {
 
 // webhookState is a webhook's state for tables: "ok", or what is wrong
 // and since when.
-func webhookState(h *api.Webhook) string {
+func webhookState(h *api.Webhook) string { return deliveryState(h.State, h.FailingSince) }
+
+// deliveryState is a webhook's or notifier's state (api.Webhook.State)
+// for tables: "ok", or what is wrong and, when it is failing, since when.
+func deliveryState(state string, failingSince time.Time) string {
 	switch {
-	case h.State == "retrying" && !h.FailingSince.IsZero():
-		return "FAILING since " + since(h.FailingSince)
-	case h.State == "ok":
+	case state == "retrying" && !failingSince.IsZero():
+		return "FAILING since " + since(failingSince)
+	case state == "ok":
 		return "ok"
 	}
-	return strings.ToUpper(h.State)
+	return strings.ToUpper(state)
 }
 
 // lastAnswer is what the receiver last said: "HTTP 401 Unauthorized", a
