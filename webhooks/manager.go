@@ -109,27 +109,68 @@ func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 		}
 		want[h.Key()] = h
 	}
+	return reconcile(ctx, m, want, fleet[config.Webhook]{
+		running: m.workers,
+		op:      "apply",
+		same:    func(w *Worker, h *config.Webhook) bool { return sameWebhook(&w.t.hook, h) },
+		forgotten: func(w *Worker, err error) error {
+			return fmt.Errorf("webhooks: forget %s: %w", w.display, err)
+		},
+		enable: func(h *config.Webhook) error {
+			if err := m.editState(ConsumerName(h.Key()), enableState); err != nil {
+				return fmt.Errorf("webhooks: enable %s: %w", displayURL(h.URL), err)
+			}
+			return nil
+		},
+		target: func(h config.Webhook) target { return webhookTarget(h, &m.opts) },
+	})
+}
+
+// fleet is what reconcile makes run: the workers of the webhooks or of the
+// notifiers, configured by a C.
+type fleet[C any] struct {
+	// running are the workers by id, m.workers or m.notifiers.
+	running map[string]*Worker
+	// op names the call in its errors: "apply".
+	op string
+	// same reports whether the running worker w can keep running for c.
+	same func(w *Worker, c *C) bool
+	// forgotten is the error of deleting the cursor and state of w,
+	// removed.
+	forgotten func(w *Worker, err error) error
+	// enable clears the persisted 410 Gone and retry backoff of c, whose
+	// worker is stopped.
+	enable func(c *C) error
+	// target is the target of c's worker.
+	target func(c C) target
+}
+
+// reconcile makes the workers of f those of want, by id, as Apply
+// describes: an unchanged one keeps running, a changed one is stopped and
+// started again at its cursor (enabled), a removed one is stopped and its
+// cursor and state deleted, a new one starts. The caller holds applyMu.
+func reconcile[C any](ctx context.Context, m *Manager, want map[string]C, f fleet[C]) error {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		return errors.New("webhooks: apply: manager is stopped")
+		return fmt.Errorf("webhooks: %s: manager is stopped", f.op)
 	}
 	var stopping, removed []*Worker
-	var start []config.Webhook
-	for u, w := range m.workers {
-		h, ok := want[u]
+	var start []string
+	for id, w := range f.running {
+		c, ok := want[id]
 		switch {
 		case !ok:
 			stopping = append(stopping, w)
 			removed = append(removed, w)
-		case !sameWebhook(&w.t.hook, &h):
+		case !f.same(w, &c):
 			stopping = append(stopping, w)
-			start = append(start, h)
+			start = append(start, id)
 		}
 	}
-	for u, h := range want {
-		if _, ok := m.workers[u]; !ok {
-			start = append(start, h)
+	for id := range want {
+		if _, ok := f.running[id]; !ok {
+			start = append(start, id)
 		}
 	}
 	m.mu.Unlock()
@@ -139,44 +180,38 @@ func (m *Manager) Apply(ctx context.Context, hooks []config.Webhook) error {
 	for _, w := range removed {
 		// Deleting both is what makes a later webhook with this URL new.
 		if e := errors.Join(j.DeleteCursor(w.name), j.PutState(w.name, nil)); e != nil {
-			err = errors.Join(err, fmt.Errorf("webhooks: forget %s: %w", w.display, e))
+			err = errors.Join(err, f.forgotten(w, e))
 		}
-		w.log.Info("webhook removed")
+		w.log.Info(w.t.noun + " removed")
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, w := range removed {
-		delete(m.workers, w.t.id)
+		delete(f.running, w.t.id)
 	}
-	for _, h := range start {
-		if _, changed := m.workers[h.Key()]; changed {
-			if e := m.enable(&h); e != nil {
+	for _, id := range start {
+		c := want[id]
+		if _, changed := f.running[id]; changed {
+			if e := f.enable(&c); e != nil {
 				err = errors.Join(err, e)
 			}
 		}
-		w := newWorker(webhookTarget(h, &m.opts), &m.opts)
-		m.workers[h.Key()] = w
+		w := newWorker(f.target(c), &m.opts)
+		f.running[id] = w
 		w.start()
 	}
 	return err
 }
 
-// enable clears a persisted 410 Gone and the retry backoff of hook, whose
-// worker is stopped.
-func (m *Manager) enable(hook *config.Webhook) error {
-	err := m.editState(ConsumerName(hook.Key()), func(st *persisted) {
-		// A changed config is a fresh start for the records being
-		// retried: they go out at once with a new attempt count, instead
-		// of waiting out the backoff the old settings earned.
-		st.Disabled, st.DisabledAt = false, time.Time{}
-		for i := range st.Retries {
-			st.Retries[i].Attempts, st.Retries[i].NextAt = 0, time.Time{}
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("webhooks: enable %s: %w", displayURL(hook.URL), err)
+// enableState clears a persisted 410 Gone and the retry backoff: a
+// changed config is a fresh start for the records being retried, which go
+// out at once with a new attempt count, instead of waiting out the backoff
+// the old settings earned.
+func enableState(st *persisted) {
+	st.Disabled, st.DisabledAt = false, time.Time{}
+	for i := range st.Retries {
+		st.Retries[i].Attempts, st.Retries[i].NextAt = 0, time.Time{}
 	}
-	return nil
 }
 
 // editState changes the persisted state, the blob name, of a webhook or

@@ -3,7 +3,6 @@ package webhooks
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -37,64 +36,21 @@ func (m *Manager) ApplyNotifiers(ctx context.Context, ns []config.Notifier) erro
 		}
 		want[n.Key()] = n.Clone()
 	}
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return errors.New("webhooks: apply notifiers: manager is stopped")
-	}
-	var stopping, removed []*Worker
-	var start []config.Notifier
-	for id, w := range m.notifiers {
-		n, ok := want[id]
-		switch {
-		case !ok:
-			stopping = append(stopping, w)
-			removed = append(removed, w)
-		case !reflect.DeepEqual(w.t.notifier, n):
-			stopping = append(stopping, w)
-			start = append(start, n)
-		}
-	}
-	for id, n := range want {
-		if _, ok := m.notifiers[id]; !ok {
-			start = append(start, n)
-		}
-	}
-	m.mu.Unlock()
-
-	err := stopAll(ctx, stopping)
-	j := m.opts.Journal
-	for _, w := range removed {
-		if e := errors.Join(j.DeleteCursor(w.name), j.PutState(w.name, nil)); e != nil {
-			err = errors.Join(err, fmt.Errorf("webhooks: forget notifier %s: %w", w.t.id, e))
-		}
-		w.log.Info("notifier removed")
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, w := range removed {
-		delete(m.notifiers, w.t.id)
-	}
-	for _, n := range start {
-		if _, changed := m.notifiers[n.Key()]; changed {
-			if e := m.editState(NotifierConsumerName(n.Key()), enableState); e != nil {
-				err = errors.Join(err, fmt.Errorf("webhooks: enable notifier %s: %w", n.Key(), e))
+	return reconcile(ctx, m, want, fleet[config.Notifier]{
+		running: m.notifiers,
+		op:      "apply notifiers",
+		same:    func(w *Worker, n *config.Notifier) bool { return reflect.DeepEqual(w.t.notifier, *n) },
+		forgotten: func(w *Worker, err error) error {
+			return fmt.Errorf("webhooks: forget notifier %s: %w", w.t.id, err)
+		},
+		enable: func(n *config.Notifier) error {
+			if err := m.editState(NotifierConsumerName(n.Key()), enableState); err != nil {
+				return fmt.Errorf("webhooks: enable notifier %s: %w", n.Key(), err)
 			}
-		}
-		w := newWorker(m.notifierTarget(n), &m.opts)
-		m.notifiers[n.Key()] = w
-		w.start()
-	}
-	return err
-}
-
-// enableState clears a persisted 410 Gone and the retry backoff: a
-// changed config is a fresh start for the records being retried.
-func enableState(st *persisted) {
-	st.Disabled, st.DisabledAt = false, time.Time{}
-	for i := range st.Retries {
-		st.Retries[i].Attempts, st.Retries[i].NextAt = 0, time.Time{}
-	}
+			return nil
+		},
+		target: m.notifierTarget,
+	})
 }
 
 // notifierTarget is the target of a notifier.
