@@ -391,12 +391,8 @@ type PeerNotifierTestCmd struct {
 }
 
 func (c *PeerNotifierTestCmd) Run(p *peerEnv) error {
-	node, err := p.needNode()
+	cl, err := p.needCluster()
 	if err != nil {
-		return err
-	}
-	cl, err := config.LoadCluster(node.ClusterConfigPath())
-	if err != nil && !errors.Is(err, config.ErrNotExist) {
 		return err
 	}
 	n := cl.FindNotifier(c.ID)

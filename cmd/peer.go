@@ -159,6 +159,20 @@ func (p *peerEnv) needNode() (*config.Node, error) {
 	return p.node, nil
 }
 
+// needCluster returns the cluster config the node config points to (the
+// defaults when there is none), or why it could not be read.
+func (p *peerEnv) needCluster() (*config.Cluster, error) {
+	node, err := p.needNode()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := config.LoadCluster(node.ClusterConfigPath())
+	if err != nil && !errors.Is(err, config.ErrNotExist) {
+		return nil, err
+	}
+	return cl, nil
+}
+
 // ok prints a successful reply.
 func (p *peerEnv) ok(output any) { p.reply(true, output, nil) }
 
@@ -398,12 +412,8 @@ type PeerWebhookTestCmd struct {
 }
 
 func (c *PeerWebhookTestCmd) Run(p *peerEnv) error {
-	node, err := p.needNode()
+	cl, err := p.needCluster()
 	if err != nil {
-		return err
-	}
-	cl, err := config.LoadCluster(node.ClusterConfigPath())
-	if err != nil && !errors.Is(err, config.ErrNotExist) {
 		return err
 	}
 	w := config.DefaultWebhook() // legacy, as Gluster's test
