@@ -193,12 +193,8 @@ type NotifierDelCmd struct {
 }
 
 func (c *NotifierDelCmd) Run(env *Env, g *Globals) error {
-	return changeCluster(env, g, change{done: "notifier deleted", syncFailed: ExitWebhookSyncFailed, fn: func(cl *config.Cluster) error {
-		if _, ok := cl.RemoveNotifier(c.Ref); !ok {
-			return missingNotifier(c.Ref)
-		}
-		return nil
-	}})
+	return changeCluster(env, g, change{done: "notifier deleted", syncFailed: ExitWebhookSyncFailed,
+		fn: removing(c.Ref, (*config.Cluster).RemoveNotifier, missingNotifier)})
 }
 
 func missingNotifier(ref string) error {

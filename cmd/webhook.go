@@ -203,12 +203,19 @@ type WebhookDelCmd struct {
 }
 
 func (c *WebhookDelCmd) Run(env *Env, g *Globals) error {
-	return changeCluster(env, g, change{done: "webhook deleted", syncFailed: ExitWebhookSyncFailed, fn: func(cl *config.Cluster) error {
-		if _, ok := cl.Remove(c.Ref); !ok {
-			return missingWebhook(c.Ref)
+	return changeCluster(env, g, change{done: "webhook deleted", syncFailed: ExitWebhookSyncFailed,
+		fn: removing(c.Ref, (*config.Cluster).Remove, missingWebhook)})
+}
+
+// removing is the change of a delete command: remove takes ref out of the
+// cluster config, missing is the error when it is not there.
+func removing[T any](ref string, remove func(*config.Cluster, string) (T, bool), missing func(string) error) func(*config.Cluster) error {
+	return func(cl *config.Cluster) error {
+		if _, ok := remove(cl, ref); !ok {
+			return missing(ref)
 		}
 		return nil
-	}})
+	}
 }
 
 func missingWebhook(ref string) error {
