@@ -2,8 +2,6 @@ package mailsink
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,76 +9,27 @@ import (
 	"time"
 
 	"github.com/gluster/gluster-eventing/gfevent"
-	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
-	"github.com/gluster/gluster-eventing/internal/evrec"
 	"github.com/gluster/gluster-eventing/internal/journal"
 	"github.com/gluster/gluster-eventing/webhooks"
+	"github.com/gluster/gluster-eventing/webhooks/sinktest"
 )
 
-// runNotifier runs n in a webhook manager over a fresh journal: the
-// daemon's delivery machinery with this package's sink. Backoff has no
-// jitter and so its shortest delay.
+// runNotifier runs n in the daemon's delivery machinery with this
+// package's sink. Backoff has no jitter and so its shortest delay.
 func runNotifier(t *testing.T, n config.Notifier) (*journal.Journal, *webhooks.Manager) {
 	t.Helper()
-	if err := n.Validate(); err != nil {
-		t.Fatalf("notifier: %v", err)
-	}
-	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"), journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	m, err := webhooks.NewManager(webhooks.Options{Journal: j, NodeID: testNode, Logger: slog.New(slog.DiscardHandler),
-		Rand: func() float64 { return 0 }, Sinks: map[string]webhooks.SinkFactory{config.KindEmail: Factory}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		m.Stop(ctx)
-	})
-	if err := m.ApplyNotifiers(context.Background(), []config.Notifier{n}); err != nil {
-		t.Fatal(err)
-	}
-	return j, m
+	return sinktest.Run(t, n, webhooks.Options{NodeID: testNode, Rand: func() float64 { return 0 },
+		Sinks: map[string]webhooks.SinkFactory{config.KindEmail: Factory}})
 }
 
-// appendEvents journals n events, cycling through types.
+// appendEvents journals n events, cycling through types, each of another
+// brick.
 func appendEvents(t *testing.T, j *journal.Journal, n int, types ...gfevent.Type) {
 	t.Helper()
-	data := make([][]byte, n)
-	for i := range n {
-		rec := evrec.Record{Received: time.Now(), Source: "127.0.0.1", Event: gfevent.Event{
-			Time: time.Now().Unix(), Type: types[i%len(types)],
-			Fields: []gfevent.Field{{Key: "volume", Value: "gv0"}, {Key: "brick", Value: "/bricks/b" + strconv.Itoa(i)}},
-		}}
-		b, err := rec.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data[i] = b
-	}
-	if _, err := j.Append(context.Background(), data...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// waitCaughtUp waits until the notifier's cursor reaches the journal's end.
-func waitCaughtUp(t *testing.T, j *journal.Journal, m *webhooks.Manager, timeout time.Duration) api.Notifier {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		hs := m.NotifierHealth()
-		if len(hs) == 1 && hs[0].Cursor == j.LastSeq() {
-			return hs[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("notifier not caught up with seq %d in %s: %+v", j.LastSeq(), timeout, hs)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	sinktest.AppendEvents(t, j, n, func(i int, _ uint64) []gfevent.Field {
+		return []gfevent.Field{{Key: "brick", Value: "/bricks/b" + strconv.Itoa(i)}}
+	}, types...)
 }
 
 func emailNotifier(d *smtpd, filter string, interval time.Duration, maxEvents int) config.Notifier {
@@ -117,7 +66,7 @@ func TestStormIsOneMail(t *testing.T) {
 	appendEvents(t, j, 60, gfevent.BrickDisconnected, gfevent.VolumeStart, gfevent.QuorumLost)
 	mails := d.waitMails(t, 1, 30*time.Second)
 	first := time.Now()
-	h := waitCaughtUp(t, j, m, 30*time.Second)
+	h := sinktest.WaitCaughtUp(t, j, m, 30*time.Second)
 	if len(mails) != 1 {
 		t.Fatalf("%d mails for a storm, want 1", len(mails))
 	}
@@ -154,7 +103,7 @@ func TestRefusedBatchRetried(t *testing.T) {
 	d := startSMTPD(t, smtpdOptions{TLS: "none", Fail: "451:1"})
 	j, m := runNotifier(t, emailNotifier(d, "", 0, 0))
 	appendEvents(t, j, 10, gfevent.BrickDisconnected)
-	h := waitCaughtUp(t, j, m, 30*time.Second)
+	h := sinktest.WaitCaughtUp(t, j, m, 30*time.Second)
 	mails := d.mails(t)
 	seqs, _ := seqsOf(mails)
 	if len(mails) != 1 || len(seqs) != 10 {
@@ -176,7 +125,7 @@ func Test10000Events(t *testing.T) {
 	j, m := runNotifier(t, emailNotifier(d, "", time.Second, 2500))
 	const total = 10000
 	appendEvents(t, j, total, gfevent.BrickDisconnected, gfevent.VolumeStop, gfevent.PeerAttach)
-	h := waitCaughtUp(t, j, m, 2*time.Minute)
+	h := sinktest.WaitCaughtUp(t, j, m, 2*time.Minute)
 	mails := d.mails(t)
 	if len(mails) < total/2500 || len(mails) > total/2500+2 {
 		t.Errorf("%d mails for %d events at most 2500 a mail", len(mails), total)

@@ -2,88 +2,34 @@ package snmpsink
 
 import (
 	"context"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gluster/gluster-eventing/gfevent"
-	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/config"
-	"github.com/gluster/gluster-eventing/internal/evrec"
 	"github.com/gluster/gluster-eventing/internal/journal"
 	"github.com/gluster/gluster-eventing/internal/testenv"
 	"github.com/gluster/gluster-eventing/webhooks"
+	"github.com/gluster/gluster-eventing/webhooks/sinktest"
 )
 
-// runNotifier runs n in a webhook manager over a fresh journal (the
-// daemon's machinery, with this package's sink) and returns the journal.
+// runNotifier runs n in the daemon's delivery machinery with this
+// package's sink and returns the journal.
 func runNotifier(t *testing.T, n config.Notifier) (*journal.Journal, *webhooks.Manager) {
 	t.Helper()
-	if err := n.Validate(); err != nil {
-		t.Fatalf("notifier: %v", err)
-	}
-	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"), journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	m, err := webhooks.NewManager(webhooks.Options{Journal: j, NodeID: testNode, Logger: slog.New(slog.DiscardHandler),
-		Sinks: map[string]webhooks.SinkFactory{config.KindSNMP: Factory}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		m.Stop(ctx)
-	})
-	if err := m.ApplyNotifiers(context.Background(), []config.Notifier{n}); err != nil {
-		t.Fatal(err)
-	}
-	return j, m
+	return sinktest.Run(t, n, webhooks.Options{NodeID: testNode, Sinks: map[string]webhooks.SinkFactory{config.KindSNMP: Factory}})
 }
 
 // appendEvents journals n events, cycling through types; each has its
 // journal seq in its "seq" field.
 func appendEvents(t *testing.T, j *journal.Journal, n int, types ...gfevent.Type) {
 	t.Helper()
-	first := j.LastSeq() + 1
-	data := make([][]byte, n)
-	for i := range n {
-		seq := first + uint64(i)
-		rec := evrec.Record{Received: time.Now(), Source: "127.0.0.1", Event: gfevent.Event{
-			Time: time.Now().Unix(), Type: types[i%len(types)],
-			Fields: []gfevent.Field{{Key: "volume", Value: "gv0"}, {Key: "seq", Value: strconv.FormatUint(seq, 10)}},
-		}}
-		b, err := rec.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data[i] = b
-	}
-	if _, err := j.Append(context.Background(), data...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// waitCaughtUp waits until the notifier's cursor reaches the journal's end.
-func waitCaughtUp(t *testing.T, j *journal.Journal, m *webhooks.Manager, timeout time.Duration) api.Notifier {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		hs := m.NotifierHealth()
-		if len(hs) == 1 && hs[0].Cursor == j.LastSeq() {
-			return hs[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("notifier not caught up with seq %d in %s: %+v", j.LastSeq(), timeout, hs)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	sinktest.AppendEvents(t, j, n, func(_ int, seq uint64) []gfevent.Field {
+		return []gfevent.Field{{Key: "seq", Value: strconv.FormatUint(seq, 10)}}
+	}, types...)
 }
 
 // Test10000Informs runs 10,000 events through the worker to a real
@@ -105,7 +51,7 @@ func Test10000Informs(t *testing.T) {
 	const total = 10000
 	// Half are brick events (selected), half volume events (filtered out).
 	appendEvents(t, j, total, gfevent.BrickDisconnected, gfevent.VolumeStart)
-	h := waitCaughtUp(t, j, m, 3*time.Minute)
+	h := sinktest.WaitCaughtUp(t, j, m, 3*time.Minute)
 	if h.Delivered != total/2 || h.DeadLettered != 0 {
 		t.Errorf("health: delivered %d, dead-lettered %d; want %d, 0", h.Delivered, h.DeadLettered, total/2)
 	}
@@ -133,7 +79,7 @@ func TestTrapsThroughWorker(t *testing.T) {
 	n.SNMP = &config.SNMPNotifier{Addr: d.Addr, Version: config.SNMPv2c}
 	j, m := runNotifier(t, n)
 	appendEvents(t, j, 300, gfevent.BrickDisconnected, gfevent.VolumeStart, gfevent.QuorumLost)
-	waitCaughtUp(t, j, m, time.Minute)
+	sinktest.WaitCaughtUp(t, j, m, time.Minute)
 	traps := d.wait(t, 200, 30*time.Second)
 	if len(traps) != 200 {
 		t.Fatalf("%d traps, want 200", len(traps))
@@ -178,7 +124,7 @@ func Test10000Traps(t *testing.T) {
 	const total = 10000
 	start := time.Now()
 	appendEvents(t, j, total, gfevent.BrickDisconnected)
-	h := waitCaughtUp(t, j, m, 2*time.Minute)
+	h := sinktest.WaitCaughtUp(t, j, m, 2*time.Minute)
 	if elapsed := time.Since(start); elapsed < (total-100)*time.Second/2000 {
 		t.Errorf("%d traps sent in %s: faster than max_rate 2000/s", total, elapsed)
 	}
