@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,8 +178,12 @@ func (f *fakeAPI) trim(oldest uint64) {
 func (f *fakeAPI) setForwarding(connected bool, errText string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p := &f.status.Forwarding.Peers[0]
-	p.Connected, p.Error = connected, errText
+	// New values, not writes through the old ones: handlers encode
+	// copies of status outside the lock, and a copy shares the pointer.
+	fw := *f.status.Forwarding
+	fw.Peers = slices.Clone(fw.Peers)
+	fw.Peers[0].Connected, fw.Peers[0].Error = connected, errText
+	f.status.Forwarding = &fw
 }
 
 // failStatus makes v1/status answer 500 with msg ("" stops it).
