@@ -77,14 +77,9 @@ func (c *ListenCmd) Run(env *Env, g *Globals) error {
 	if c.UDP || c.UDPAddr != "" {
 		return c.datagrams(env, g)
 	}
-	addr := c.Addr
-	switch {
-	case c.HTTP != "" && addr != "" && c.HTTP != addr:
-		return errorf(ExitUsage, "--http %s and ADDR %s disagree: give one", c.HTTP, addr)
-	case c.HTTP != "":
-		addr = c.HTTP
-	case addr == "":
-		addr = defaultHTTPAddr
+	addr, err := listenAddr("--http", c.HTTP, c.Addr, defaultHTTPAddr)
+	if err != nil {
+		return err
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errorf(ExitUsage, "--tls-cert and --tls-key go together")
@@ -531,16 +526,26 @@ func parseDelivery(body []byte) *delivery {
 	return d
 }
 
+// listenAddr is the address listen listens on: flag (the value of the
+// flag name) or the ADDR argument arg, which agree when both are given, or
+// else def.
+func listenAddr(name, flag, arg, def string) (string, error) {
+	switch {
+	case flag != "" && arg != "" && flag != arg:
+		return "", errorf(ExitUsage, "%s %s and ADDR %s disagree: give one", name, flag, arg)
+	case flag != "":
+		return flag, nil
+	case arg == "":
+		return def, nil
+	}
+	return arg, nil
+}
+
 // datagrams prints the event datagrams arriving on the UDP address.
 func (c *ListenCmd) datagrams(env *Env, g *Globals) error {
-	addr := c.Addr
-	switch {
-	case c.UDPAddr != "" && addr != "" && c.UDPAddr != addr:
-		return errorf(ExitUsage, "--addr %s and ADDR %s disagree: give one", c.UDPAddr, addr)
-	case c.UDPAddr != "":
-		addr = c.UDPAddr
-	case addr == "":
-		addr = defaultUDPAddr
+	addr, err := listenAddr("--addr", c.UDPAddr, c.Addr, defaultUDPAddr)
+	if err != nil {
+		return err
 	}
 	if c.HTTP != "" || c.Register || c.TLSCert != "" {
 		return errorf(ExitUsage, "--udp receives datagrams: --http, --register and --tls-cert are for webhook deliveries")

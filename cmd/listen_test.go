@@ -148,7 +148,8 @@ func TestListenUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--tls-cert", "x.pem"}, "--tls-cert and --tls-key go together"},
 		{[]string{"--path", "listen"}, "want a path starting with /"},
-		{[]string{"127.0.0.1:0", "--http", "127.0.0.1:1"}, "disagree"},
+		{[]string{"127.0.0.1:0", "--http", "127.0.0.1:1"}, "--http 127.0.0.1:1 and ADDR 127.0.0.1:0 disagree: give one"},
+		{[]string{"127.0.0.1:0", "--addr", "127.0.0.1:1"}, "--addr 127.0.0.1:1 and ADDR 127.0.0.1:0 disagree: give one"},
 		{[]string{"--udp", "--register"}, "--udp receives datagrams"},
 		{[]string{"--signing-secret", "whsec_!!"}, "--signing-secret: signing secret: not whsec_ followed by base64"},
 		{[]string{"--bearer-token", "a", "--bearer-token-file", "f"}, "both set"},
