@@ -252,12 +252,7 @@ func (m *Manager) Stop(ctx context.Context) error {
 
 // Health returns the health of every webhook, ordered by URL.
 func (m *Manager) Health() []Health {
-	m.mu.Lock()
-	ws := make([]*Worker, 0, len(m.workers))
-	for _, w := range m.workers {
-		ws = append(ws, w)
-	}
-	m.mu.Unlock()
+	ws := m.snapshot(m.workers)
 	hs := make([]Health, len(ws))
 	for i, w := range ws {
 		hs[i] = w.Health()
@@ -269,8 +264,21 @@ func (m *Manager) Health() []Health {
 // DeadLetters returns the records the webhook with this id gave up on, in
 // the order it gave up on them, and false if there is no such webhook.
 func (m *Manager) DeadLetters(id string) ([]DeadLetter, bool) {
+	return m.deadLetters(m.workers, id)
+}
+
+// snapshot returns the workers of ws, m.workers or m.notifiers.
+func (m *Manager) snapshot(ws map[string]*Worker) []*Worker {
 	m.mu.Lock()
-	w := m.workers[id]
+	defer m.mu.Unlock()
+	return slices.Collect(maps.Values(ws))
+}
+
+// deadLetters returns the records the worker of id in ws (m.workers or
+// m.notifiers) gave up on, and false if there is no such worker.
+func (m *Manager) deadLetters(ws map[string]*Worker, id string) ([]DeadLetter, bool) {
+	m.mu.Lock()
+	w := ws[id]
 	m.mu.Unlock()
 	if w == nil {
 		return nil, false

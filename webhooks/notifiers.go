@@ -84,12 +84,7 @@ func (m *Manager) notifierTarget(n config.Notifier) target {
 // NotifierHealth returns the health of every notifier, ordered by kind,
 // then name or id.
 func (m *Manager) NotifierHealth() []api.Notifier {
-	m.mu.Lock()
-	ws := make([]*Worker, 0, len(m.notifiers))
-	for _, w := range m.notifiers {
-		ws = append(ws, w)
-	}
-	m.mu.Unlock()
+	ws := m.snapshot(m.notifiers)
 	out := make([]api.Notifier, len(ws))
 	for i, w := range ws {
 		h := w.Health()
@@ -111,13 +106,7 @@ func (m *Manager) NotifierHealth() []api.Notifier {
 // NotifierDeadLetters returns the records the notifier with this id gave
 // up on, and false if there is no such notifier.
 func (m *Manager) NotifierDeadLetters(id string) ([]DeadLetter, bool) {
-	m.mu.Lock()
-	w := m.notifiers[id]
-	m.mu.Unlock()
-	if w == nil {
-		return nil, false
-	}
-	return w.DeadLetters(), true
+	return m.deadLetters(m.notifiers, id)
 }
 
 // SendTest sends one synthetic TEST event through a notifier's sink, built
