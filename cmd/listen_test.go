@@ -3,14 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gluster/gluster-eventing/internal/config"
+	"github.com/gluster/gluster-eventing/internal/testcert"
 	"github.com/gluster/gluster-eventing/webhooks"
 )
 
@@ -59,37 +53,6 @@ func waitMatch(t *testing.T, s *syncBuffer, re *regexp.Regexp) []string {
 	}
 }
 
-// selfSigned writes a certificate for 127.0.0.1 and its key to dir.
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "listen test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
-}
-
 // startListen runs 'gluster-eventing listen args...' in the background
 // and returns its output, the address it serves and its exit code.
 func startListen(t *testing.T, args ...string) (stdout, stderr *syncBuffer, addr string, done <-chan int) {
@@ -111,7 +74,7 @@ func startListen(t *testing.T, args ...string) (stdout, stderr *syncBuffer, addr
 // listen --tls-cert, verifying the certificate with ca_file, and listen
 // verifies its signature.
 func TestListenTLS(t *testing.T) {
-	certFile, keyFile := selfSigned(t, t.TempDir())
+	certFile, keyFile := testcert.New(t, "listen test", "127.0.0.1").Files(t, t.TempDir())
 	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	stdout, _, addr, done := startListen(t, "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile,
 		"--signing-secret", secret, "--count", "1", "--json")

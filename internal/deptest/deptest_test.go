@@ -54,6 +54,7 @@ func units() []unit {
 		{"internal/corpus", testSupport},
 		{"internal/dbustest", testSupport},
 		{"internal/browsertest", testSupport},
+		{"internal/testcert", testSupport},
 		{"internal/bench", tooling}, // a program that benchmarks the built binaries
 		{"internal", domain},
 		{"gfevent", domain},

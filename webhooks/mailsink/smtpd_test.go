@@ -2,18 +2,10 @@ package mailsink
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"mime"
 	"mime/quotedprintable"
-	"net"
 	"net/mail"
 	"os"
 	"os/exec"
@@ -23,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gluster/gluster-eventing/internal/testcert"
 	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
@@ -187,40 +180,8 @@ type testCert struct {
 
 func newTestCert(t *testing.T) *testCert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "gluster-eventing test SMTP"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	c := &testCert{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")}
-	write := func(path, typ string, b []byte) {
-		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(c.CertFile, "CERTIFICATE", der)
-	write(c.KeyFile, "EC PRIVATE KEY", keyDER)
-	return c
+	certFile, keyFile := testcert.New(t, "gluster-eventing test SMTP", "127.0.0.1", "localhost").Files(t, t.TempDir())
+	return &testCert{CertFile: certFile, KeyFile: keyFile}
 }
 
 func (r received) String() string {
