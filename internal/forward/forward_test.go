@@ -341,7 +341,14 @@ func TestForwardNewEpoch(t *testing.T) {
 	n1.start(c)
 	n1.emit(2, "new")
 	c.waitAll(map[int]int{1: 2}, n2)
-	if o, _ := n2.store.Origin(n1.uuid); o.Epoch != j.Epoch() || o.First != 1 || o.Last != 2 {
+	// Reads see a Put's records as soon as it commits, Origin a moment
+	// later (when Put updates its summary): wait for it, bounded.
+	var o OriginInfo
+	waitFor(t, "node2's replica of node1 to show the new epoch", func() bool {
+		o, _ = n2.store.Origin(n1.uuid)
+		return o.Epoch == j.Epoch()
+	})
+	if o.First != 1 || o.Last != 2 {
 		t.Fatalf("node2's replica of node1: %+v, want the new epoch %s, 1-2", o, j.Epoch())
 	}
 	if _, err := eventlog.Check(n2.src, old); !eventlog.IsGone(err) {
