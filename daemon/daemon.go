@@ -210,7 +210,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	d.sync = newConfigSync(d)
 	d.intake = &intake{conns: conns, journal: j, log: d.log.With("component", "intake"), c: &d.counters, now: time.Now,
-		peerChange: d.sync.request, disabled: &d.disabled}
+		peerChange: d.sync.peerChanged, disabled: &d.disabled}
 	d.intake.allow.Store(d.buildAllowList(ctx, node))
 
 	d.startStreams()

@@ -21,16 +21,26 @@ const syncTimeout = 2 * time.Minute
 // restarting, a transaction that failed) is tried again after retryMin,
 // doubling up to retryMax, whatever peer_sync_interval says: the node
 // that was missing is the one that may need the config.
+//
+// A PEER_ATTACH or PEER_CONNECT is followed by a check peerSettle later,
+// not at once: the event comes as soon as the probe or the connection
+// succeeds, before the peers have finished their handshake, and a
+// `system:: execute` glusterd starts in that moment can wait on the new
+// peer for its frame timeout (600 s) while holding the cluster lock, so
+// that every gluster command of every node fails with "Locking failed"
+// meanwhile (seen in TestCatchUpWithoutSync: node1's check, started
+// 0.2 s after it probed node4, held the lock for over a minute).
 const (
-	retryMin = 2 * time.Second
-	retryMax = time.Minute
+	retryMin   = 2 * time.Second
+	retryMax   = time.Minute
+	peerSettle = 5 * time.Second
 )
 
 // configSync keeps this node's cluster config the newest any node holds:
 // a node that was down during a change, or was just probed into the pool,
 // catches up by itself, without anyone running sync. It compares versions
-// at start, every peer_sync_interval and whenever the intake journals
-// PEER_CONNECT or PEER_ATTACH, and pulls a newer config through glusterd
+// at start, every peer_sync_interval and peerSettle after the intake
+// journals PEER_CONNECT or PEER_ATTACH, and pulls a newer config through glusterd
 // (cluster.Fetch, then cluster.Install, as the peer program installs a
 // pushed one). It also notices events/webhooks.json changed behind our
 // back.
@@ -38,9 +48,10 @@ type configSync struct {
 	d    *Daemon
 	poke chan struct{} // buffered 1: requests coalesce
 
-	mu      sync.Mutex
-	status  api.SyncStatus
-	drifted bool // warned about webhooks.json already
+	mu       sync.Mutex
+	status   api.SyncStatus
+	drifted  bool // warned about webhooks.json already
+	settling bool // a check after a peer event is due
 }
 
 func newConfigSync(d *Daemon) *configSync {
@@ -53,6 +64,23 @@ func (s *configSync) request() {
 	case s.poke <- struct{}{}:
 	default:
 	}
+}
+
+// peerChanged asks for a check peerSettle from now (see peerSettle); the
+// peer events of a storm share one check.
+func (s *configSync) peerChanged() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.settling {
+		return
+	}
+	s.settling = true
+	time.AfterFunc(peerSettle, func() {
+		s.mu.Lock()
+		s.settling = false
+		s.mu.Unlock()
+		s.request()
+	})
 }
 
 func (s *configSync) run(ctx context.Context) {
