@@ -49,6 +49,21 @@ func cli(t *testing.T, n *glustertest.Node, bin string, args ...string) (string,
 	return out, errOut, 0
 }
 
+// serveReceiver serves a receiver on node n, on a port of its own, for
+// the test; url is its webhook URL.
+func serveReceiver(t *testing.T, n *glustertest.Node) (rec *receiver, url string) {
+	t.Helper()
+	rec = &receiver{nodes: map[string]int{}, got: make(chan struct{}, 1)}
+	ln, err := n.Listen("tcp", n.Addr+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: rec}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return rec, "http://" + ln.Addr().String() + "/hook"
+}
+
 // receiver records the nodeid of every legacy body it gets.
 type receiver struct {
 	mu    sync.Mutex
@@ -95,15 +110,7 @@ func TestClusterCommands(t *testing.T) {
 		n.StartDaemon()
 	}
 
-	rec := &receiver{nodes: map[string]int{}, got: make(chan struct{}, 1)}
-	ln, err := n1.Listen("tcp", n1.Addr+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: rec}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	url := "http://" + ln.Addr().String() + "/hook"
+	rec, url := serveReceiver(t, n1)
 
 	// webhook-add on node1 reaches every node: each node's config file has
 	// it, each daemon applied it.

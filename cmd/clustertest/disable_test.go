@@ -3,7 +3,6 @@ package clustertest
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -35,15 +34,8 @@ func TestClusterDisable(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rec := &receiver{nodes: map[string]int{}, got: make(chan struct{}, 1)}
-	ln, err := n1.Listen("tcp", n1.Addr+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: rec}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	if out, errOut, code := cli(t, n1, bin, "webhook-add", "--format", "legacy", "http://"+ln.Addr().String()+"/hook"); code != 0 {
+	rec, url := serveReceiver(t, n1)
+	if out, errOut, code := cli(t, n1, bin, "webhook-add", "--format", "legacy", url); code != 0 {
 		t.Fatalf("webhook-add: exit %d\n%s%s", code, out, errOut)
 	}
 

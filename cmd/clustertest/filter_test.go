@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/gluster/gluster-eventing/internal/config"
@@ -22,15 +21,7 @@ func TestClusterChannels(t *testing.T) {
 	for _, n := range nodes {
 		n.StartDaemon()
 	}
-	rec := &receiver{nodes: map[string]int{}, got: make(chan struct{}, 1)}
-	ln, err := n1.Listen("tcp", n1.Addr+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: rec}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	url := "http://" + ln.Addr().String() + "/hook"
+	rec, url := serveReceiver(t, n1)
 
 	const alerts = "category:brick category:quorum severity:warning"
 	if out, errOut, code := cli(t, n2, bin, "channel-add", "alerts", alerts, "--description", "pager"); code != 0 {
