@@ -166,7 +166,7 @@ func description(p Program) string {
 	case ProgPeerHelper:
 		return "Node-side half of gluster-eventing's cluster commands, run by glusterd's system:: execute on every node: node actions only, one JSON reply per line, always exit status 0."
 	}
-	return "Gluster eventing: lossless intake of Gluster events, durable journal, webhooks, cluster state, D-Bus export, local HTTP API."
+	return "Gluster eventing: lossless intake of Gluster events, durable journal, webhooks and notifiers, filters, cluster state, D-Bus export, HTTP API with event streams and a live dashboard, one event view of the whole cluster from any node."
 }
 
 // report prints err once (with hints) and returns its exit code.

@@ -39,7 +39,8 @@ var (
 	pIntro = "gluster-eventing receives the events GlusterFS nodes announce as UDP datagrams " +
 		"(\"<time> <id> key=value;...\" on port 55555, IPv4 and IPv6), " +
 		"writes every accepted event once to a durable local journal with a per-node sequence number, " +
-		"and delivers it from there to webhooks, the local HTTP API and D-Bus (org.gluster.Eventing1: volumes, bricks and peers as objects, an Event signal per event). " +
+		"and delivers it from there to webhooks and notifiers (a command, mail, SNMP traps), each with its own filter, to the HTTP API (events since a cursor, Server-Sent Events and WebSocket streams that resume on any node, a live dashboard) and to D-Bus (org.gluster.Eventing1: volumes, bricks and peers as objects, an Event signal per event). " +
+		"Every daemon also holds the other nodes' events, forwarded over an authenticated channel, so that any node shows the whole cluster. " +
 		"A state table of peers, volumes and bricks with each volume's health is built from gluster --xml, follows the events, " +
 		"and is reconciled periodically; a change only reconciliation saw (a brick that died while the daemon was down) " +
 		"is journaled as a synthesized event (synthesized=reconcile), so webhooks learn about it too. " +
