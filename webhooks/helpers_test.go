@@ -17,6 +17,7 @@ import (
 	"github.com/gluster/gluster-eventing/internal/config"
 	"github.com/gluster/gluster-eventing/internal/evrec"
 	"github.com/gluster/gluster-eventing/internal/journal"
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 const testNodeID = "ea301ba8-4257-4b63-8881-8e868866d038"
@@ -221,13 +222,7 @@ func apply(t *testing.T, m *Manager, hooks ...config.Webhook) {
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.WaitFor(t, timeout, what, cond)
 }
 
 // workerOf returns the worker the manager runs for hook.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gluster/gluster-eventing/internal/api"
 	"github.com/gluster/gluster-eventing/internal/browsertest"
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 // js quotes s as a JavaScript string literal.
@@ -298,11 +299,5 @@ func TestFirefoxFakeAPI(t *testing.T) {
 // waitFor polls cond until it holds, failing the test after timeout.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %s", what, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.WaitFor(t, timeout, what, cond)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gluster/gluster-eventing/internal/eventlog"
 	"github.com/gluster/gluster-eventing/internal/evrec"
 	"github.com/gluster/gluster-eventing/internal/journal"
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 // testNode is one in-process node: a journal, a replica store, a Server
@@ -312,13 +313,7 @@ func TestForwardCluster(t *testing.T) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.WaitFor(t, 20*time.Second, what, cond)
 }
 
 // A peer whose journal is replaced (a new epoch) starts anew in every

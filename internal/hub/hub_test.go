@@ -16,6 +16,7 @@ import (
 	"github.com/gluster/gluster-eventing/internal/eventlog"
 	"github.com/gluster/gluster-eventing/internal/evrec"
 	"github.com/gluster/gluster-eventing/internal/journal"
+	"github.com/gluster/gluster-eventing/internal/testenv"
 )
 
 const (
@@ -300,13 +301,7 @@ func TestSlowClientFallsBackToSource(t *testing.T) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.WaitFor(t, 20*time.Second, what, cond)
 }
 
 func TestFromStartAndNewOrigins(t *testing.T) {
