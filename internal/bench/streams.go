@@ -238,9 +238,13 @@ func runStreams(sb *sandbox, sp spec, base time.Time, res *result) error {
 	sendEnd := since(base)
 	cpuSend := mon.cpuSeconds() - cpu0
 
-	// Wait for every client to have what the daemon accepted.
+	// Wait for every client to have what the daemon accepted: all of it,
+	// or (some datagrams lost at intake) a count that stood still since
+	// the previous look, so that a datagram still being taken in when the
+	// status was read is not delivered beyond the count.
 	timedOut := false
 	var st1 *streamStatus
+	prev := int64(-1)
 	for {
 		st1, err = readStreamStatus(sock)
 		if err != nil {
@@ -253,9 +257,10 @@ func runStreams(sb *sandbox, sp spec, base time.Time, res *result) error {
 				all = false
 			}
 		}
-		if all && accepted >= int64(total)-int64(total/100) || !d.alive() {
+		if all && (accepted == int64(total) || accepted >= int64(total)-int64(total/100) && accepted == prev) || !d.alive() {
 			break
 		}
+		prev = accepted
 		if since(base)-sendEnd >= int64(sp.Deadline) {
 			timedOut = true
 			break
